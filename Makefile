@@ -1,0 +1,47 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+FLASK  := $(BIN)/flask --app alliance
+CATALOGS := $(shell find alliance -type d -name translations -not -path '*/.venv/*')
+
+.PHONY: run test install translations compile-translations extract-translations lint format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Compile the .po catalogs to .mo (the .mo files are not kept in git).
+compile-translations: $(STAMP)
+	@for d in $(CATALOGS); do $(BIN)/pybabel -q compile -f -d $$d; done
+
+## Re-extract messages into every catalog and update the .po files (then translate them).
+translations: $(STAMP)
+	$(BIN)/python -m alliance.i18n_tool update
+
+run: compile-translations
+	FLASK_DEBUG=1 $(FLASK) db upgrade
+	FLASK_DEBUG=1 $(FLASK) demo-data --if-empty
+	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: compile-translations lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: compile-translations
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

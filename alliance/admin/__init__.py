@@ -1,0 +1,1 @@
+"""Secretariat screens; they call the features' services and own no models."""

@@ -1,0 +1,126 @@
+"""User accounts and global roles."""
+
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import ForeignKey, String, UniqueConstraint, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from alliance.database import utcnow
+from alliance.extensions import db
+
+# Global roles. Per-member-unit roles (admin, staff, representative) live with the units.
+SECRETARIAT = "secretariat"
+ELECTION_OFFICER = "election_officer"
+GLOBAL_ROLES = (SECRETARIAT, ELECTION_OFFICER)
+
+
+def new_nonce() -> str:
+    """Return a fresh random session nonce."""
+    return secrets.token_urlsafe(16)
+
+
+def normalize_email(email: str) -> str:
+    """Return the form of an email address used for uniqueness and look-ups."""
+    return email.strip().lower()
+
+
+class User(db.Model):
+    """A person who signs in; acts for at most one member unit."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    email_normalized: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    locale: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+    # Rotated on logout, password change and deactivation: every copied cookie dies with it.
+    session_nonce: Mapped[str] = mapped_column(String(64), default=new_nonce)
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+
+    roles: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email_normalized}>"
+
+    # Flask-Login protocol -------------------------------------------------
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_nonce}"
+
+    # Passwords ------------------------------------------------------------
+    def set_password(self, password: str) -> None:
+        """Hash and store a new password, ending every existing session."""
+        method = current_app.config["PASSWORD_HASH_METHOD"]
+        self.password_hash = generate_password_hash(password, method=method)
+        self.rotate_nonce()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def rotate_nonce(self) -> None:
+        self.session_nonce = new_nonce()
+
+    # Throttling -----------------------------------------------------------
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+    def register_failure(self, now: datetime) -> None:
+        """Count a failed sign-in; lock the account after too many in a row."""
+        self.failed_logins += 1
+        if self.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+            self.locked_until = now + timedelta(minutes=minutes)
+            self.failed_logins = 0
+
+    def register_success(self, now: datetime) -> None:
+        self.failed_logins = 0
+        self.locked_until = None
+        self.last_login_at = now
+
+    # Roles ----------------------------------------------------------------
+    def has_role(self, role: str) -> bool:
+        return any(r.role == role for r in self.roles)
+
+    @property
+    def is_secretariat(self) -> bool:
+        return self.has_role(SECRETARIAT)
+
+    @property
+    def is_election_officer(self) -> bool:
+        return self.has_role(ELECTION_OFFICER) or self.is_secretariat
+
+
+class UserRole(db.Model):
+    """A global role held by a user."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="roles")

@@ -1,0 +1,143 @@
+"""Sign-in, password rules and password-reset tokens."""
+
+import hashlib
+from functools import cache
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from alliance import audit
+from alliance.auth.models import User, UserRole, normalize_email
+from alliance.database import utcnow
+from alliance.extensions import db
+
+PASSWORD_MIN = 12
+PASSWORD_MAX = 256
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_problem(password: str) -> str | None:
+    """Return why a password is not acceptable, or None when it is."""
+    if len(password) < PASSWORD_MIN:
+        return _l("Use at least %(n)d characters.", n=PASSWORD_MIN)
+    if len(password) > PASSWORD_MAX:
+        return _l("Use at most %(n)d characters.", n=PASSWORD_MAX)
+    if password.lower() in _common_passwords() or len(set(password)) <= 2:
+        return _l("This password is too common; choose another.")
+    return None
+
+
+def find_user_by_email(email: str) -> User | None:
+    """Return the user with this email address (case-insensitive), if any."""
+    return db.session.scalar(select(User).where(User.email_normalized == normalize_email(email)))
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not a real password, only for timing", method=method)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the user when the credentials are right and the account may sign in.
+
+    Failed attempts are counted on the user row so the lock holds across workers. Unknown
+    addresses cost a hash check too, so timing does not reveal who is registered.
+    """
+    now = utcnow()
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        return None
+    if user.is_locked(now):
+        return None
+    if not user.check_password(password) or not user.active:
+        user.register_failure(now)
+        return None
+    user.register_success(now)
+    return user
+
+
+def create_user(
+    email: str, password: str, display_name: str, roles: tuple[str, ...] = (), locale=None
+) -> User:
+    """Create an account (the caller checks the address is free and commits)."""
+    user = User(
+        email=email.strip(),
+        email_normalized=normalize_email(email),
+        display_name=display_name.strip(),
+        locale=locale,
+    )
+    user.set_password(password)
+    user.roles = [UserRole(role=role) for role in roles]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def change_password(user: User, new_password: str) -> None:
+    """Set a new password, ending every other session, and audit it."""
+    user.set_password(new_password)
+    audit.record("user.password_changed", user)
+
+
+def set_roles(user: User, roles: set[str]) -> None:
+    """Replace a user's global roles, auditing the change."""
+    old = sorted(r.role for r in user.roles)
+    if old == sorted(roles):
+        return
+    user.roles = [r for r in user.roles if r.role in roles] + [
+        UserRole(role=role) for role in sorted(roles - set(old))
+    ]
+    audit.record("user.roles_changed", user, old={"roles": old}, new={"roles": sorted(roles)})
+
+
+# Reset tokens -------------------------------------------------------------
+# A token names the user and a fingerprint of the current password hash: once the password
+# changes the fingerprint no longer matches, so each token works once, and never after expiry.
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def make_reset_token(user: User) -> str:
+    """Return a signed, expiring, single-use password-reset token for the user."""
+    return _serializer().dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """Return the user a valid, unexpired and unused token belongs to, else None."""
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["RESET_TOKEN_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
+    if user is None or not user.active or data.get("f") != _fingerprint(user):
+        return None
+    return user
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Tell whether `next` is a path on this site (refuses //host, /\\host, scheme://)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or "//" in target or any(ord(c) < 32 for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc

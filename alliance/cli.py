@@ -1,0 +1,64 @@
+"""Command-line tools: `flask --app alliance <command>`."""
+
+import sys
+
+import click
+from flask import Flask
+
+from alliance.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the project's commands to the app's CLI."""
+
+    @app.cli.command("create-admin")
+    @click.argument("email")
+    @click.option("--name", default=None, help="Display name (defaults to the email).")
+    @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+    def create_admin(email: str, name: str | None, password_stdin: bool) -> None:
+        """Create a secretariat account, or grant the role to an existing one."""
+        from email_validator import EmailNotValidError, validate_email
+
+        from alliance.auth import services
+        from alliance.auth.models import SECRETARIAT
+
+        try:
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise click.ClickException(f"not a valid email address: {exc}") from exc
+        user = services.find_user_by_email(email)
+        if user is not None:
+            services.set_roles(user, {r.role for r in user.roles} | {SECRETARIAT})
+            db.session.commit()
+            click.echo(f"{user.email} already existed; it now has the secretariat role.")
+            return
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        problem = services.password_problem(password)
+        if problem:
+            raise click.ClickException(str(problem))
+        user = services.create_user(email, password, name or email, roles=(SECRETARIAT,))
+        db.session.commit()
+        click.echo(f"Created secretariat account {user.email}.")
+
+    @app.cli.command("demo-data")
+    @click.option("--if-empty", is_flag=True, help="Do nothing when the database has accounts.")
+    @click.option("--members", "extra_members", default=0, help="Also add N invented units.")
+    def demo_data(if_empty: bool, extra_members: int) -> None:
+        """Load demonstration data (idempotent) and print the demo logins once."""
+        from alliance import demo
+
+        if if_empty and not demo.database_is_empty():
+            click.echo("The database already has data; demo data not loaded.")
+            return
+        logins = demo.load(extra_members=extra_members)
+        db.session.commit()
+        if logins:
+            demo.write_logins(logins)
+            click.echo("Demo logins (shown once; also saved in instance/demo-logins.txt):")
+            for role, email, password in logins:
+                click.echo(f"  {role:<28} {email:<36} {password}")
+        else:
+            click.echo("Demo data already present; nothing new created.")

@@ -1,0 +1,74 @@
+"""Configuration: defaults here, every setting overridable from the environment."""
+
+import os
+from datetime import timedelta
+
+DEV_SECRET_KEY = "dev-only-insecure-key"  # noqa: S105 - used only with debug or testing on
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # default set in create_app
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # Babel: Simplified Chinese first, English second; stored UTC, shown in Shanghai time.
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
+
+    BOOTSTRAP_SERVE_LOCAL = True
+    BOOTSTRAP_BTN_STYLE = "primary"
+
+    # CSRF tokens are bound to the session; a one-hour limit breaks long-open forms.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_ENABLED = True
+
+    # Cookies: secure flags on unless running in debug or tests (see create_app).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _bool("REMEMBER_COOKIE_SECURE", True)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=1)
+
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+
+    # Passwords and sign-in throttling.
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
+    RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute")
+    RESET_TOKEN_MAX_AGE = 3600
+
+    # Flask-Limiter: memory by default, Redis when configured.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # Mail: SMTP when MAIL_SERVER is set; the outbox table always keeps a copy.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@xmsoa.example.org")
+    MAIL_TIMEOUT = 10
+
+    # Pagination cap for every list (db.paginate does not cap per_page by itself).
+    MAX_PER_PAGE = 100
+
+    # Number of proxies in front of the app (for ProxyFix); 0 means none.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))

@@ -1,0 +1,73 @@
+"""Demonstration data. Each feature adds a `load(ctx)` step in its own `demo.py`."""
+
+import importlib
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from alliance.auth import services as auth_services
+from alliance.auth.models import SECRETARIAT, User
+from alliance.extensions import db
+
+# Order matters: later steps use what earlier ones created.
+STEPS = (
+    "alliance.members.demo",
+    "alliance.elections.demo",
+    "alliance.resources.demo",
+)
+
+SECRETARIAT_EMAIL = "secretariat@demo.xmsoa.example.org"
+
+
+@dataclass
+class DemoContext:
+    """What the steps share: the logins created in this run and a password maker."""
+
+    extra_members: int = 0
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def password(self) -> str:
+        """Return the demo password: DEMO_PASSWORD if set, else a random one per account."""
+        return os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(12)
+
+    def ensure_user(self, email: str, name: str, role_label: str, roles=()) -> User:
+        """Return the account with this email, creating it (and noting its login) if new."""
+        user = auth_services.find_user_by_email(email)
+        if user is None:
+            password = self.password()
+            user = auth_services.create_user(email, password, name, roles=tuple(roles))
+            self.logins.append((role_label, email, password))
+        return user
+
+
+def database_is_empty() -> bool:
+    return not db.session.scalar(select(func.count()).select_from(User))
+
+
+def load(extra_members: int = 0) -> list[tuple[str, str, str]]:
+    """Create the demo secretariat and run every feature's demo step; return new logins."""
+    ctx = DemoContext(extra_members=extra_members)
+    ctx.ensure_user(SECRETARIAT_EMAIL, "秘书处（示例）", "secretariat", roles=(SECRETARIAT,))
+    for name in STEPS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if not exc.name or not name.startswith(exc.name):
+                raise
+            continue  # that feature is not installed in this build
+        module.load(ctx)
+        db.session.flush()
+    return ctx.logins
+
+
+def write_logins(logins: list[tuple[str, str, str]]) -> Path:
+    """Append new demo logins to instance/demo-logins.txt (readable by the owner only)."""
+    path = Path(current_app.instance_path) / "demo-logins.txt"
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as fh:
+        for role, email, password in logins:
+            fh.write(f"{role}\t{email}\t{password}\n")
+    return path

@@ -1,0 +1,1 @@
+"""Member units: directory, applications, profiles, colleagues."""

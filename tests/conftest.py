@@ -1,0 +1,145 @@
+"""Shared fixtures: a fresh database per test, a client, a CLI runner and a login helper.
+
+The schema is built once per session by running the real migrations (SQLite: into a template
+file that each test copies; PostgreSQL via TEST_DATABASE_URL: once, then every table is
+emptied before each test).
+"""
+
+import os
+import shutil
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from alliance import create_app
+from alliance.extensions import db
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+BASE_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key-not-for-production",
+    "WTF_CSRF_ENABLED": False,
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",  # cheap, tests only
+    "RATELIMIT_ENABLED": False,
+    "MAIL_SERVER": None,
+}
+
+
+def _make_app(url: str, **overrides):
+    return create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **overrides})
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """Build the schema once with the migrations; return what each test starts from."""
+    if PG_URL:
+        engine = sa.create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+        engine.dispose()
+        app = _make_app(PG_URL)
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        return PG_URL
+    path = tmp_path_factory.mktemp("schema") / "template.db"
+    app = _make_app(f"sqlite:///{path}")
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return path
+
+
+def _empty_postgres(app) -> None:
+    with app.app_context():
+        names = [t.name for t in db.metadata.sorted_tables]
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"
+            )
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path):
+    """Return the URL of an empty, migrated database for this test."""
+    if PG_URL:
+        return PG_URL
+    target = tmp_path / "test.db"
+    shutil.copyfile(database_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Return a factory for apps on this test's database, with config overrides."""
+    apps = []
+
+    def factory(**overrides):
+        app = _make_app(database_url, **overrides)
+        apps.append(app)
+        return app
+
+    if PG_URL:
+        _empty_postgres(factory())
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Sign in and out through the real forms."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email="member@example.org", password="correct horse battery", remember=False):
+        data = {"email": email, "password": password}
+        if remember:
+            data["remember"] = "y"
+        return self._client.post("/login", data=data)
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def in_app(app):
+    """Run the test body inside an app context; keep client calls outside it."""
+    with app.app_context():
+        yield app
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip PostgreSQL-only tests on SQLite (never in CI, where both engines run)."""
+    if PG_URL:
+        return
+    skip = pytest.mark.skip(reason="needs TEST_DATABASE_URL (PostgreSQL); CI runs it")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

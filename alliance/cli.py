@@ -57,8 +57,14 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         if logins:
             demo.write_logins(logins)
+            passwords = {password for _role, _email, password in logins}
             click.echo("Demo logins (shown once; also saved in instance/demo-logins.txt):")
-            for role, email, password in logins:
-                click.echo(f"  {role:<28} {email:<36} {password}")
+            for role, email, _password in logins:
+                click.echo(f"  {email:<48} {role}")
+            if len(passwords) == 1:
+                click.echo(f"Password of every demo account above: {passwords.pop()}")
+            else:
+                for _role, email, password in logins:
+                    click.echo(f"  {email}: {password}")
         else:
             click.echo("Demo data already present; nothing new created.")

@@ -29,10 +29,13 @@ class DemoContext:
 
     extra_members: int = 0
     logins: list[tuple[str, str, str]] = field(default_factory=list)
+    # One password for every account this run creates: DEMO_PASSWORD, or a random one.
+    shared_password: str = field(
+        default_factory=lambda: os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(12)
+    )
 
     def password(self) -> str:
-        """Return the demo password: DEMO_PASSWORD if set, else a random one per account."""
-        return os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(12)
+        return self.shared_password
 
     def ensure_user(self, email: str, name: str, role_label: str, roles=()) -> User:
         """Return the account with this email, creating it (and noting its login) if new."""

@@ -19,6 +19,20 @@ def translation_directories() -> list[str]:
     return [str(d) for d in dirs]
 
 
+def is_english() -> bool:
+    """Tell whether the current request is in English."""
+    from flask_babel import get_locale
+
+    return str(get_locale()).startswith("en")
+
+
+def localized(zh: str | None, en: str | None) -> str:
+    """Return the English text in English when there is one, else the Chinese text."""
+    if en and is_english():
+        return en
+    return zh or en or ""
+
+
 def match_language(tag: str) -> str | None:
     """Map a language tag such as zh-CN, zh_Hans or en-GB to one of ours."""
     tag = tag.replace("-", "_").lower()

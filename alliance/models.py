@@ -3,4 +3,11 @@
 from alliance.audit import AuditEvent  # noqa: F401
 from alliance.auth.models import User, UserRole  # noqa: F401
 from alliance.mail import OutboxMessage  # noqa: F401
-from alliance.members.models import MemberUnit, UnitMembership  # noqa: F401
+from alliance.members.models import (  # noqa: F401
+    Certification,
+    MemberUnit,
+    ServiceLine,
+    UnitCertification,
+    UnitLogo,
+    UnitMembership,
+)

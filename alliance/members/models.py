@@ -4,12 +4,23 @@ import unicodedata
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, String, false
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from alliance.auth.models import User
 from alliance.database import utcnow
 from alliance.extensions import db
+from alliance.i18n import localized
 
 # Organisation types (domain notes: the four kinds of member, plus other).
 ORG_TYPES = {
@@ -48,6 +59,24 @@ DISTRICTS = {
     "xiangan": _l("Xiang'an"),
 }
 
+STAFF_SIZES = {
+    "1-49": _l("1–49 staff"),
+    "50-199": _l("50–199 staff"),
+    "200-499": _l("200–499 staff"),
+    "500-999": _l("500–999 staff"),
+    "1000+": _l("1,000 staff or more"),
+}
+
+# Who may see a contact field: everyone, signed-in people of any member unit, or only the
+# unit itself and the secretariat.
+VISIBILITY_PUBLIC, VISIBILITY_MEMBERS, VISIBILITY_HIDDEN = "public", "members", "hidden"
+VISIBILITIES = {
+    VISIBILITY_PUBLIC: _l("Public"),
+    VISIBILITY_MEMBERS: _l("Members only"),
+    VISIBILITY_HIDDEN: _l("Hidden"),
+}
+CONTACT_FIELDS = ("address", "phone", "email")
+
 ROLE_ADMIN, ROLE_STAFF = "admin", "staff"
 UNIT_ROLES = {ROLE_ADMIN: _l("Administrator"), ROLE_STAFF: _l("Staff")}
 
@@ -69,6 +98,9 @@ class MemberUnit(db.Model):
         CheckConstraint(_in("org_type", ORG_TYPES), name="org_type"),
         CheckConstraint(_in("tier", TIERS), name="tier"),
         CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(_in("address_visibility", VISIBILITIES), name="address_visibility"),
+        CheckConstraint(_in("phone_visibility", VISIBILITIES), name="phone_visibility"),
+        CheckConstraint(_in("email_visibility", VISIBILITIES), name="email_visibility"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +119,21 @@ class MemberUnit(db.Model):
     phone: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(254))
     joined_on: Mapped[date | None]
+    valid_until: Mapped[date | None]
+    founded_year: Mapped[int | None]
+    staff_size: Mapped[str | None] = mapped_column(String(16))
+    website: Mapped[str | None] = mapped_column(String(300))
+    intro_zh: Mapped[str | None] = mapped_column(Text)
+    intro_en: Mapped[str | None] = mapped_column(Text)
+    address_visibility: Mapped[str] = mapped_column(
+        String(8), default=VISIBILITY_MEMBERS, server_default=VISIBILITY_MEMBERS
+    )
+    phone_visibility: Mapped[str] = mapped_column(
+        String(8), default=VISIBILITY_MEMBERS, server_default=VISIBILITY_MEMBERS
+    )
+    email_visibility: Mapped[str] = mapped_column(
+        String(8), default=VISIBILITY_MEMBERS, server_default=VISIBILITY_MEMBERS
+    )
     # The person who votes for the unit (会员代表).
     representative_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -95,6 +142,15 @@ class MemberUnit(db.Model):
     representative: Mapped[User | None] = relationship(foreign_keys=[representative_id])
     memberships: Mapped[list["UnitMembership"]] = relationship(
         back_populates="unit", cascade="all, delete-orphan"
+    )
+    service_lines: Mapped[list["ServiceLine"]] = relationship(
+        secondary="unit_service_lines", order_by="ServiceLine.position"
+    )
+    certifications: Mapped[list["UnitCertification"]] = relationship(
+        back_populates="unit", cascade="all, delete-orphan"
+    )
+    logo: Mapped["UnitLogo | None"] = relationship(
+        back_populates="unit", cascade="all, delete-orphan", lazy="raise_on_sql"
     )
 
     def __repr__(self) -> str:
@@ -107,6 +163,15 @@ class MemberUnit(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == STATUS_ACTIVE
+
+    @property
+    def display_name(self) -> str:
+        """The unit's name in the reader's language (Chinese when there is no English name)."""
+        return localized(self.name_zh, self.name_en)
+
+    @property
+    def intro(self) -> str:
+        return localized(self.intro_zh, self.intro_en)
 
     @property
     def tier_label(self) -> str:
@@ -148,3 +213,83 @@ class UnitMembership(db.Model):
 
     unit: Mapped[MemberUnit] = relationship(back_populates="memberships", lazy="joined")
     user: Mapped[User] = relationship(backref=backref("membership", uselist=False, lazy="selectin"))
+
+
+unit_service_lines = Table(
+    "unit_service_lines",
+    db.metadata,
+    Column("unit_id", ForeignKey("member_units.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_line_id", ForeignKey("service_lines.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class ServiceLine(db.Model):
+    """A service line in the secretariat-editable taxonomy (ITO / BPO / KPO and sub-areas)."""
+
+    __tablename__ = "service_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    category: Mapped[str] = mapped_column(String(8))  # ITO, BPO or KPO
+    label_zh: Mapped[str] = mapped_column(String(100))
+    label_en: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def label(self) -> str:
+        return localized(self.label_zh, self.label_en)
+
+
+class Certification(db.Model):
+    """A certification in the secretariat-editable taxonomy (CMMI, ISO 27001, …)."""
+
+    __tablename__ = "certifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    label_zh: Mapped[str] = mapped_column(String(100))
+    label_en: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def label(self) -> str:
+        return localized(self.label_zh, self.label_en)
+
+
+class UnitCertification(db.Model):
+    """A certification a unit holds, optionally with a level and the year obtained (CMMI 5, 2019)."""
+
+    __tablename__ = "unit_certifications"
+    __table_args__ = (UniqueConstraint("unit_id", "certification_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("member_units.id", ondelete="CASCADE"), index=True
+    )
+    certification_id: Mapped[int] = mapped_column(
+        ForeignKey("certifications.id", ondelete="CASCADE"), index=True
+    )
+    level: Mapped[str | None] = mapped_column(String(20))
+    year: Mapped[int | None]
+
+    unit: Mapped[MemberUnit] = relationship(back_populates="certifications")
+    certification: Mapped[Certification] = relationship(lazy="joined")
+
+
+class UnitLogo(db.Model):
+    """A unit's logo, re-encoded, stored in the database so every app server can serve it."""
+
+    __tablename__ = "unit_logos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("member_units.id", ondelete="CASCADE"), unique=True
+    )
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    mime_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int]
+    height: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    unit: Mapped[MemberUnit] = relationship(back_populates="logo")

@@ -1,0 +1,33 @@
+"""Demo data: the 23 founding units with their admins and representatives."""
+
+from sqlalchemy import func, select
+
+from alliance import demo
+from alliance.extensions import db
+from alliance.members import credit_code
+from alliance.members.models import TIER_CHAIR, MemberUnit
+
+
+def test_demo_creates_the_founding_units(app):
+    with app.app_context():
+        demo.load()
+        db.session.commit()
+        units = db.session.scalars(select(MemberUnit)).all()
+        assert len(units) == 23
+        assert all(u.is_founding and u.is_active for u in units)
+        assert all(credit_code.is_valid(u.credit_code) for u in units)
+        chair = db.session.scalars(select(MemberUnit).where(MemberUnit.tier == TIER_CHAIR)).one()
+        assert chair.name_zh == "雅马哈发动机(厦门)信息系统有限公司"
+        invented = [u for u in units if u.slug.startswith("demo-")]
+        assert invented and all("示例" in u.name_zh for u in invented)
+        assert all(u.representative_id and u.is_admin(u.representative) for u in units)
+        demo.load()  # idempotent
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(MemberUnit)) == 23
+
+
+def test_demo_extra_members(app):
+    with app.app_context():
+        demo.load(extra_members=5)
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(MemberUnit)) == 28

@@ -35,14 +35,16 @@ class OutboxMessage(db.Model):
 
 
 def send(recipient: str, template: str, locale: str | None = None, **context) -> OutboxMessage:
-    """Render `templates/mail/<template>.txt` in the recipient's language, store it, deliver it.
+    """Render a mail template in the recipient's language, store it, deliver it.
 
-    The template's first line is the subject. The message joins the caller's transaction;
+    `template` is `name` for `templates/mail/<name>.txt`, or `<pkg>/mail/<name>` for a feature's
+    own `templates/<pkg>/mail/<name>.txt`. The rendered text's first line is the subject. The message joins the caller's transaction;
     with SMTP configured it is also delivered at once and its status recorded.
     """
     locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
-        text = render_template(f"mail/{template}.txt", **context)
+        path = f"{template}.txt" if "/" in template else f"mail/{template}.txt"
+        text = render_template(path, **context)
     subject, _, body = text.strip().partition("\n")
     message = OutboxMessage(
         recipient=recipient,

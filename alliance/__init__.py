@@ -57,6 +57,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    from alliance.resources import init_app as init_resources
+
+    init_resources(app)
     register_error_pages(app)
     register_template_helpers(app)
 

@@ -11,3 +11,10 @@ from alliance.members.models import (  # noqa: F401
     UnitLogo,
     UnitMembership,
 )
+from alliance.resources.models import (  # noqa: F401
+    Inquiry,
+    InquiryMessage,
+    Listing,
+    ListingImage,
+    ResourceCategory,
+)

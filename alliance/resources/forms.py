@@ -131,7 +131,11 @@ class ListingForm(FlaskForm):
     )
     contact_phone = StringField(
         _l("Contact phone"),
-        validators=[Optional(), Length(max=40), Regexp(r"^[0-9+\-() ]*$", message=_l("Digits, spaces and + - ( ) only."))],
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(r"^[0-9+\-() ]*$", message=_l("Digits, spaces and + - ( ) only.")),
+        ],
         filters=[_blank_to_none],
     )
     contact_email = EmailField(
@@ -165,7 +169,9 @@ class ImageForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    reason = RadioField(_l("Why does it close?"), choices=_choices(CLOSE_REASONS), default="fulfilled")
+    reason = RadioField(
+        _l("Why does it close?"), choices=_choices(CLOSE_REASONS), default="fulfilled"
+    )
     close = SubmitField(_l("Close the listing"))
 
 
@@ -214,7 +220,13 @@ class CategoryForm(FlaskForm):
         ],
         filters=[_strip],
     )
-    label_zh = StringField(_l("Chinese label"), validators=[DataRequired(), Length(max=100)], filters=[_strip])
-    label_en = StringField(_l("English label"), validators=[DataRequired(), Length(max=100)], filters=[_strip])
-    position = IntegerField(_l("Position"), default=0, validators=[InputRequired(), NumberRange(min=0, max=1000)])
+    label_zh = StringField(
+        _l("Chinese label"), validators=[DataRequired(), Length(max=100)], filters=[_strip]
+    )
+    label_en = StringField(
+        _l("English label"), validators=[DataRequired(), Length(max=100)], filters=[_strip]
+    )
+    position = IntegerField(
+        _l("Position"), default=0, validators=[InputRequired(), NumberRange(min=0, max=1000)]
+    )
     submit = SubmitField(_l("Save"))

@@ -6,9 +6,7 @@ from markupsafe import Markup
 
 # Raw HTML in the source is shown as text (html=False); nh3 then keeps only what is listed here
 # (no style attributes: the site's CSP forbids inline styles).
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(
-    ["table", "strikethrough"]
-)
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote",

@@ -18,7 +18,7 @@ from alliance.auth.models import User
 from alliance.database import utcnow
 from alliance.extensions import db
 from alliance.i18n import localized
-from alliance.members.models import MemberUnit
+from alliance.members.models import DISTRICTS, MemberUnit
 
 KIND_OFFER, KIND_REQUEST = "offer", "request"
 KINDS = {KIND_OFFER: _l("Offer"), KIND_REQUEST: _l("Request")}
@@ -152,6 +152,10 @@ class Listing(db.Model):
     @property
     def terms_label(self) -> str:
         return str(TERMS[self.terms])
+
+    @property
+    def district_label(self) -> str:
+        return str(DISTRICTS.get(self.district, "")) if self.district else ""
 
     def is_expired(self, today: date) -> bool:
         """Tell whether the listing's availability ended before `today` (Beijing date)."""

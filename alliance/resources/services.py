@@ -90,9 +90,7 @@ def ensure_default_categories() -> None:
     existing = set(db.session.scalars(select(ResourceCategory.code)))
     for position, (code, zh, en) in enumerate(DEFAULT_CATEGORIES):
         if code not in existing:
-            db.session.add(
-                ResourceCategory(code=code, label_zh=zh, label_en=en, position=position)
-            )
+            db.session.add(ResourceCategory(code=code, label_zh=zh, label_en=en, position=position))
     db.session.flush()
 
 
@@ -293,7 +291,9 @@ def publish_listing(listing: Listing, today: date) -> None:
     listing.close_reason = None
     listing.closed_at = None
     listing.published_at = listing.published_at or utcnow()
-    audit.record("resources.listing.published", listing, old={"status": old}, new={"status": PUBLISHED})
+    audit.record(
+        "resources.listing.published", listing, old={"status": old}, new={"status": PUBLISHED}
+    )
 
 
 def close_listing(listing: Listing, reason: str) -> None:
@@ -410,7 +410,10 @@ def hide_listing(listing: Listing, reason: str) -> None:
     listing.hidden_reason = reason
     listing.is_featured = False
     audit.record(
-        "resources.listing.hidden", listing, old=old, new={"is_hidden": True, "hidden_reason": reason}
+        "resources.listing.hidden",
+        listing,
+        old=old,
+        new={"is_hidden": True, "hidden_reason": reason},
     )
     for person in unit_people(listing.unit_id):
         mail.send(

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from alliance.database import utcnow
 from alliance.extensions import db, limiter, login_manager
 from alliance.pagination import paginate
 from alliance.resources import services
@@ -122,7 +123,7 @@ def index():
 def feed():
     """Atom feed of the newest public listings."""
     listings = services.feed_listings(today_local())
-    updated = max((item.published_at for item in listings), default=None)
+    updated = max((item.updated_at for item in listings), default=None) or utcnow()
     body = render_template("resources/feed.xml", listings=listings, updated=updated)
     response = make_response(body)
     response.mimetype = "application/atom+xml"
@@ -144,7 +145,8 @@ def _render_detail(listing: Listing, ask_form: AskForm, status: int = 200):
         today=today,
         ask_form=ask_form,
         may_ask=services.may_ask(listing, current_user, today),
-        sees_contact=services.sees_members_only(current_user) or listing.is_managed_by(current_user),
+        sees_contact=services.sees_members_only(current_user)
+        or listing.is_managed_by(current_user),
         contact=services.contact_of(listing),
         manages=listing.is_managed_by(current_user),
     ), status
@@ -224,7 +226,9 @@ def create():
     return render_template("resources/form.html", form=form, listing=None, unit=unit)
 
 
-def _render_manage(listing, form=None, image_form=None, close_form=None, extend_form=None, status=200):
+def _render_manage(
+    listing, form=None, image_form=None, close_form=None, extend_form=None, status=200
+):
     form = form or ListingForm(obj=listing, categories=services.categories())
     return render_template(
         "resources/edit.html",
@@ -312,7 +316,10 @@ def extend(listing_id: int):
         form.available_until.errors.append(exc.message)
         return _render_manage(listing, extend_form=form, status=400)
     db.session.commit()
-    flash(_("The listing now runs until %(day)s.", day=form.available_until.data.isoformat()), "success")
+    flash(
+        _("The listing now runs until %(day)s.", day=form.available_until.data.isoformat()),
+        "success",
+    )
     return redirect(url_for("resources.edit", listing_id=listing_id))
 
 

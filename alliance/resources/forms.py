@@ -14,6 +14,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -30,8 +31,8 @@ from alliance.resources.models import CLOSE_REASONS, KINDS, TERMS, VISIBILITIES
 
 
 def _choices(mapping, blank=None):
-    choices = [(key, label) for key, label in mapping.items()]
-    return [("", blank)] + choices if blank is not None else choices
+    choices = [SelectChoice(key, label) for key, label in mapping.items()]
+    return [SelectChoice("", blank)] + choices if blank is not None else choices
 
 
 def _strip(value):
@@ -57,7 +58,10 @@ class FilterForm(FlaskForm):
     org_type = SelectField(_l("Type of member unit"), validators=[Optional()])
     sort = SelectField(
         _l("Sort by"),
-        choices=[("newest", _l("Newest")), ("expiring", _l("Soonest to expire"))],
+        choices=[
+            SelectChoice("newest", _l("Newest")),
+            SelectChoice("expiring", _l("Soonest to expire")),
+        ],
         validators=[Optional()],
     )
     submit = SubmitField(_l("Search"))
@@ -65,8 +69,8 @@ class FilterForm(FlaskForm):
     def __init__(self, formdata, categories, **kwargs):
         super().__init__(formdata, **kwargs)
         self.kind.choices = _choices(KINDS, _l("Offers and requests"))
-        self.category.choices = [("", _l("All categories"))] + [
-            (c.code, c.label) for c in categories
+        self.category.choices = [SelectChoice("", _l("All categories"))] + [
+            SelectChoice(c.code, c.label) for c in categories
         ]
         self.district.choices = _choices(DISTRICTS, _l("All districts"))
         self.terms.choices = _choices(TERMS, _l("Any terms"))
@@ -148,7 +152,7 @@ class ListingForm(FlaskForm):
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.category_id.choices = [(c.id, c.label) for c in categories]
+        self.category_id.choices = [SelectChoice(c.id, c.label) for c in categories]
 
     def validate_available_until(self, field):
         start = self.available_from.data

@@ -28,7 +28,9 @@ def make_world() -> World:
 
     ensure_default_categories()
     owner_admin = make_user(email="owner@example.org", name="甲单位管理员")
-    owner = make_unit(name_zh="厦门示例甲科技有限公司", admin=owner_admin, representative=owner_admin)
+    owner = make_unit(
+        name_zh="厦门示例甲科技有限公司", admin=owner_admin, representative=owner_admin
+    )
     owner.email = "contact@jia.example.org"
     staff = make_user(email="staff@example.org", name="甲单位职员")
     db.session.add(UnitMembership(user=staff, unit=owner, role=ROLE_STAFF))

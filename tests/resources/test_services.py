@@ -286,3 +286,16 @@ def test_images_at_most_five(in_app, png_bytes):
     services.remove_image(listing, listing.images[0])
     db.session.commit()
     assert len(db.session.get(Listing, listing.id).images) == 4
+
+
+def test_image_refusals_leave_nothing(in_app, png_bytes):
+    import io
+
+    from alliance.uploads import ImageRejected
+
+    world = make_world()
+    listing = make_listing(world.owner_unit_id)
+    for bad in (b"GIF89a not really", b"\x89PNG" + b"\x00" * (2 * 1024 * 1024 + 1), b""):
+        with pytest.raises(ImageRejected):
+            services.add_image(listing, io.BytesIO(bad))
+    assert listing.images == []

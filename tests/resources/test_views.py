@@ -324,7 +324,7 @@ def test_owner_edits_closes_and_extends(app, client, auth, world):
         assert listing.title_zh == "改名（示例）"
         assert listing.available_until == later
         assert listing.status == CLOSED and listing.close_reason == "withdrawn"
-    assert client.get(f"/my/resources").status_code == 200
+    assert client.get("/my/resources").status_code == 200
     client.post(f"/my/resources/{listing_id}/publish")
     with app.app_context():
         assert db.session.get(Listing, listing_id).status == PUBLISHED
@@ -420,7 +420,7 @@ def test_ask_creates_a_thread_and_mails_both_sides(app, client, auth, world):
         }
         assert all(f"/my/inquiries/{inquiry_id}" in m.body for m in mails)
     assert response.location.endswith(f"/my/inquiries/{inquiry_id}")
-    assert "能否下月预约两周" in client.get("/my/inquiries/%d" % inquiry_id).get_data(as_text=True)
+    assert "能否下月预约两周" in client.get(f"/my/inquiries/{inquiry_id}").get_data(as_text=True)
     assert "能否下月预约两周" not in client.get("/my/inquiries").get_data(as_text=True)
     assert client.get("/my/inquiries").status_code == 200
     auth.logout()

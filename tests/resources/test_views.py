@@ -2,6 +2,7 @@
 
 import io
 import re
+from xml.etree import ElementTree
 from datetime import timedelta
 
 import pytest
@@ -493,3 +494,18 @@ def test_ask_is_rate_limited(make_app, world):
         for n in range(3)
     ]
     assert codes == [302, 302, 429]
+
+
+def test_feed_escapes_everything(app, client, world):
+    add_listing(
+        app,
+        world.owner_unit_id,
+        title_zh="<b>粗</b> & 细（示例）",
+        description_zh="</summary><script>alert(1)</script>",
+    )
+    body = client.get("/resources/feed.atom").get_data(as_text=True)
+    assert "&lt;b&gt;粗&lt;/b&gt; &amp; 细（示例）" in body
+    assert "<script>" not in xml and "</summary><" not in body
+    root = ElementTree.fromstring(body.encode())  # noqa: S314 - our own feed, parsed in a test
+    entries = root.findall("{http://www.w3.org/2005/Atom}entry")
+    assert len(entries) == 1

@@ -2,8 +2,8 @@
 
 import io
 import re
-from xml.etree import ElementTree
 from datetime import timedelta
+from xml.etree import ElementTree
 
 import pytest
 from sqlalchemy import event, func, select
@@ -505,7 +505,7 @@ def test_feed_escapes_everything(app, client, world):
     )
     body = client.get("/resources/feed.atom").get_data(as_text=True)
     assert "&lt;b&gt;粗&lt;/b&gt; &amp; 细（示例）" in body
-    assert "<script>" not in xml and "</summary><" not in body
+    assert "<script>" not in body and "</summary><" not in body
     root = ElementTree.fromstring(body.encode())  # noqa: S314 - our own feed, parsed in a test
     entries = root.findall("{http://www.w3.org/2005/Atom}entry")
     assert len(entries) == 1

@@ -193,6 +193,12 @@ class MemberUnit(db.Model):
         return localized(self.intro_zh, self.intro_en)
 
     @property
+    def website_url(self) -> str | None:
+        """The website when it is an http(s) address (never a javascript: link)."""
+        site = (self.website or "").strip()
+        return site if site.lower().startswith(("http://", "https://")) else None
+
+    @property
     def tier_label(self) -> str:
         return str(TIERS[self.tier])
 

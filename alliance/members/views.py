@@ -13,6 +13,7 @@ from alliance.members.models import (
     DISTRICTS,
     ORG_TYPES,
     STAFF_SIZES,
+    STATUSES,
     TIERS,
     MemberUnit,
     UnitCertification,
@@ -79,6 +80,8 @@ def detail(slug):
         districts=DISTRICTS,
         staff_sizes=STAFF_SIZES,
         can_edit=unit.can_edit(current_user),
+        unit_status_label=STATUSES[unit.status],
+        unit_contact_count=sum(1 for f in CONTACT_FIELDS if getattr(unit, f)),
     )
 
 

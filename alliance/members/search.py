@@ -6,8 +6,10 @@ written as its bigrams in order, then its single characters, runs separated by a
 A Chinese query word of one character matches a unigram token; a longer one is the phrase of
 its bigrams, which only matches where the characters stand next to each other — an exact
 substring match served by an index (FTS5 on SQLite, a GIN tsvector index on PostgreSQL).
-Other words (English, digits, `%`, `_`) are matched with an escaped LIKE on `search_text`
-(the case-folded text), so they are exact substrings too; every word must match.
+Words in other scripts (English, digits) are indexed whole and match by word prefix ("soft"
+finds "Software"). A query word with punctuation, `%` or `_` is also matched with an escaped
+LIKE on `search_text` (the case-folded text), so those characters are literal. Every word of
+the query must match.
 """
 
 import re
@@ -47,11 +49,12 @@ def _grams(run: str) -> list[str]:
 
 
 def search_grams(*texts: str | None) -> str:
-    """Return the n-gram tokens (bigrams then unigrams per Chinese run) that the index holds."""
+    """Return the tokens the index holds: per Chinese run its bigrams then its characters;
+    other words (letters, digits) as they are."""
     tokens: list[str] = []
     for text in texts:
-        for run in _CJK_RUN.findall(fold(text)):
-            tokens += _grams(run)
+        for run, word in _TOKEN.findall(fold(text)):
+            tokens += _grams(run) if run else [word]
     return " ".join(tokens)
 
 
@@ -89,42 +92,58 @@ def condition(q: str, dialect: str):
     from alliance.members.models import MemberUnit
 
     clauses = []
-    phrases: list[list[str]] = []
+    terms: list[tuple[str, list[str]]] = []  # ("phrase", bigrams or a character) or ("prefix", [w])
     for word in query_words(q):
-        runs = _CJK_RUN.findall(word)
-        phrases += [_index_term(run) for run in runs]
-        if "".join(runs) != word:
-            # Not purely Chinese: an exact, escaped substring match on the folded text.
+        parts = _TOKEN.findall(word)
+        for run, other in parts:
+            if run:
+                terms.append(("phrase", _index_term(run)))
+            elif SEPARATOR.startswith(other):
+                clauses.append(MemberUnit.search_text.contains(other, autoescape=True))
+            else:
+                terms.append(("prefix", [other]))
+        if any(other for _run, other in parts) and "".join(r or o for r, o in parts) != word:
+            # Punctuation, %, _ or mixed scripts: also an exact, escaped substring match.
             clauses.append(MemberUnit.search_text.contains(word, autoescape=True))
-    if phrases:
-        clauses.insert(0, _index_condition(phrases, dialect))
+        elif not parts:
+            clauses.append(MemberUnit.search_text.contains(word, autoescape=True))
+    if terms:
+        clauses.insert(0, _index_condition(terms, dialect))
     if not clauses:
         return None
     return sa.and_(*clauses)
 
 
-def _index_condition(phrases: list[list[str]], dialect: str):
+def _index_condition(terms, dialect: str):
     from alliance.members.models import MemberUnit
 
+    # Terms hold only letters, digits and Chinese characters, so quoting them is safe.
     if dialect == "sqlite":
-        match = " AND ".join('"' + " ".join(p) + '"' for p in phrases)
+        match = " AND ".join(
+            f'"{" ".join(tokens)}"' + ("*" if kind == "prefix" else "") for kind, tokens in terms
+        )
         fts = sa.table(FTS_TABLE, sa.column("rowid"), sa.column("search_grams"))
         return MemberUnit.id.in_(
             sa.select(fts.c.rowid).where(fts.c.search_grams.op("MATCH")(match))
         )
     if dialect == "postgresql":
-        query = " & ".join("(" + " <-> ".join(f"'{t}'" for t in p) + ")" for p in phrases)
+        query = " & ".join(
+            f"'{tokens[0]}':*"
+            if kind == "prefix"
+            else "(" + " <-> ".join(f"'{t}'" for t in tokens) + ")"
+            for kind, tokens in terms
+        )
         return tsvector_expression().op("@@")(
             sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), query)
         )
-    # Any other engine: the same words as substrings (correct, but scans).
-    return sa.and_(*(_like_phrase(p) for p in phrases))
+    # Any other engine: the same terms as substrings (correct, but scans).
+    return sa.and_(*(_like_term(kind, tokens) for kind, tokens in terms))
 
 
-def _like_phrase(tokens: list[str]):
+def _like_term(kind: str, tokens: list[str]):
     from alliance.members.models import MemberUnit
 
-    text = tokens[0] + "".join(t[1:] for t in tokens[1:])
+    text = tokens[0] if kind == "prefix" else tokens[0] + "".join(t[1:] for t in tokens[1:])
     return MemberUnit.search_text.contains(text, autoescape=True)
 
 

@@ -1,6 +1,6 @@
 """Member-unit workflows: the directory query, logos, statistics and the taxonomy."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
@@ -41,12 +41,14 @@ class DirectoryQuery:
     founding: bool = False
     sort: str = "name"
     view: str = "list"
-    problems: list[str] = field(default_factory=list)
+    per_page: int = 20
 
     @classmethod
-    def from_args(cls, args) -> "DirectoryQuery":
+    def from_args(cls, args, max_per_page: int = 100) -> "DirectoryQuery":
         """Read the query from request arguments, dropping values that are not choices."""
-        query = cls(
+        per_page = args.get("per_page", 20, type=int) or 20
+        return cls(
+            per_page=min(max(per_page, 1), max_per_page),
             q=args.get("q", "").strip()[:100],
             org_type=_choice(args.get("type", ""), ORG_TYPES),
             tier=_choice(args.get("tier", ""), TIERS),
@@ -57,7 +59,6 @@ class DirectoryQuery:
             sort=_choice(args.get("sort", ""), SORTS) or "name",
             view=_choice(args.get("view", ""), VIEWS) or "list",
         )
-        return query
 
     def url_args(self, **changes) -> dict:
         """Return the URL arguments of this query (for links that keep every filter)."""
@@ -71,6 +72,7 @@ class DirectoryQuery:
             "founding": "1" if self.founding else "",
             "sort": "" if self.sort == "name" else self.sort,
             "view": "" if self.view == "list" else self.view,
+            "per_page": "" if self.per_page == 20 else self.per_page,
         }
         args.update(changes)
         return {k: v for k, v in args.items() if v}

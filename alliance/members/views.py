@@ -1,6 +1,6 @@
 """Public member directory, unit profiles, logos and statistics."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -37,9 +37,9 @@ def get_unit_or_404(slug: str, for_edit: bool = False) -> MemberUnit:
 @bp.route("")
 def index():
     """List active member units with search, filters, sorting and pages."""
-    query = services.DirectoryQuery.from_args(request.args)
+    query = services.DirectoryQuery.from_args(request.args, current_app.config["MAX_PER_PAGE"])
     stmt = services.directory_statement(query, db.engine.dialect.name)
-    page = paginate(stmt)
+    page = paginate(stmt, per_page=query.per_page)
     lines, certs = services.taxonomy()
     return render_template(
         "members/index.html",

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from alliance.members import credit_code
@@ -75,10 +76,8 @@ class LogoForm(FlaskForm):
     submit = SubmitField(_l("Upload logo"))
 
 
-class ServiceLineForm(FlaskForm):
-    """Add or edit a service line of the taxonomy."""
-
-    code = StringField(
+def _code_field():
+    return StringField(
         _l("Code"),
         validators=[
             DataRequired(),
@@ -86,8 +85,14 @@ class ServiceLineForm(FlaskForm):
             Regexp(r"^[a-z0-9-]+$", message=_l("Use lower-case letters, digits and hyphens.")),
         ],
     )
+
+
+class ServiceLineForm(FlaskForm):
+    """Add or edit a service line of the taxonomy."""
+
+    code = _code_field()
     category = SelectField(
-        _l("Category"), choices=[("ITO", "ITO"), ("BPO", "BPO"), ("KPO", "KPO")]
+        _l("Category"), choices=[SelectChoice(c) for c in ("ITO", "BPO", "KPO")]
     )
     label_zh = StringField(_l("Chinese label"), validators=[DataRequired(), Length(max=100)])
     label_en = StringField(_l("English label"), validators=[DataRequired(), Length(max=100)])
@@ -97,7 +102,7 @@ class ServiceLineForm(FlaskForm):
 class CertificationForm(FlaskForm):
     """Add or edit a certification of the taxonomy."""
 
-    code = ServiceLineForm.code
+    code = _code_field()
     label_zh = StringField(_l("Chinese label"), validators=[DataRequired(), Length(max=100)])
     label_en = StringField(_l("English label"), validators=[DataRequired(), Length(max=100)])
     submit = SubmitField(_l("Save"))

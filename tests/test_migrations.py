@@ -9,6 +9,8 @@ from alliance.members.search import include_object
 
 def test_models_and_migrations_agree(app):
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_object}
+        )
         diff = compare_metadata(context, db.metadata)
     assert diff == []

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from alliance.members import credit_code
 
+
 def credit_code_message(code: str) -> str | None:
     """Return the message that says what is wrong with a (normalised) code, or None."""
     problem = credit_code.problem(code)
@@ -91,9 +92,7 @@ class ServiceLineForm(FlaskForm):
     """Add or edit a service line of the taxonomy."""
 
     code = _code_field()
-    category = SelectField(
-        _l("Category"), choices=[SelectChoice(c) for c in ("ITO", "BPO", "KPO")]
-    )
+    category = SelectField(_l("Category"), choices=[SelectChoice(c) for c in ("ITO", "BPO", "KPO")])
     label_zh = StringField(_l("Chinese label"), validators=[DataRequired(), Length(max=100)])
     label_en = StringField(_l("English label"), validators=[DataRequired(), Length(max=100)])
     submit = SubmitField(_l("Save"))

@@ -162,19 +162,20 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 
 
 # Schema objects the migration creates by hand, per engine.
+# The name is written out (member_units_fts = FTS_TABLE): these are fixed DDL statements.
 SQLITE_DDL = (
-    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(search_grams, content='member_units', "
+    "CREATE VIRTUAL TABLE member_units_fts USING fts5(search_grams, content='member_units', "
     "content_rowid='id', tokenize='unicode61')",
-    f"CREATE TRIGGER {FTS_TABLE}_ai AFTER INSERT ON member_units BEGIN "
-    f"INSERT INTO {FTS_TABLE}(rowid, search_grams) VALUES (new.id, new.search_grams); END",
-    f"CREATE TRIGGER {FTS_TABLE}_ad AFTER DELETE ON member_units BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_grams) "
+    "CREATE TRIGGER member_units_fts_ai AFTER INSERT ON member_units BEGIN "
+    "INSERT INTO member_units_fts(rowid, search_grams) VALUES (new.id, new.search_grams); END",
+    "CREATE TRIGGER member_units_fts_ad AFTER DELETE ON member_units BEGIN "
+    "INSERT INTO member_units_fts(member_units_fts, rowid, search_grams) "
     "VALUES ('delete', old.id, old.search_grams); END",
-    f"CREATE TRIGGER {FTS_TABLE}_au AFTER UPDATE OF search_grams ON member_units BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_grams) "
+    "CREATE TRIGGER member_units_fts_au AFTER UPDATE OF search_grams ON member_units BEGIN "
+    "INSERT INTO member_units_fts(member_units_fts, rowid, search_grams) "
     "VALUES ('delete', old.id, old.search_grams); "
-    f"INSERT INTO {FTS_TABLE}(rowid, search_grams) VALUES (new.id, new.search_grams); END",
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",
+    "INSERT INTO member_units_fts(rowid, search_grams) VALUES (new.id, new.search_grams); END",
+    "INSERT INTO member_units_fts(member_units_fts) VALUES ('rebuild')",
 )
 SQLITE_DROP = (
     f"DROP TRIGGER IF EXISTS {FTS_TABLE}_au",

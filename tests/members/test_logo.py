@@ -19,8 +19,12 @@ from tests.members.helpers import png_bytes
 @pytest.fixture
 def setup(app):
     with app.app_context():
-        unit = make_unit("厦门标志示例有限公司", slug="logo-unit", admin=make_user("admin@logo.example.org"))
-        db.session.add(UnitMembership(user=make_user("staff@logo.example.org"), unit=unit, role=ROLE_STAFF))
+        unit = make_unit(
+            "厦门标志示例有限公司", slug="logo-unit", admin=make_user("admin@logo.example.org")
+        )
+        db.session.add(
+            UnitMembership(user=make_user("staff@logo.example.org"), unit=unit, role=ROLE_STAFF)
+        )
         make_unit("厦门别家示例有限公司", slug="other", admin=make_user("other@logo.example.org"))
         make_user("sec@logo.example.org", roles=(SECRETARIAT,))
         db.session.commit()
@@ -57,7 +61,9 @@ def test_admin_uploads_and_directory_shows_it(app, client, auth, setup):
     logo = stored_logo(app)
     assert logo is not None and (logo.width, logo.height) == (512, 256)
     with app.app_context():
-        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "member_unit.logo_set"))
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "member_unit.logo_set")
+        )
         assert event is not None and event.new_values["sha256"] == logo.sha256
     auth.logout()
     listing = client.get("/members").get_data(as_text=True)
@@ -102,10 +108,10 @@ def _bomb() -> bytes:
 @pytest.mark.parametrize(
     "data,name,message",
     [
-        (b"just some text, not an image", "logo.png", "Only PNG, JPEG or WebP"),
-        (b"\x89PNG" + b"\x00" * (2 * 1024 * 1024 + 10), "big.png", "larger than 2 MB"),
-        (None, "bomb.png", "Only PNG, JPEG or WebP"),
-        (b"GIF89a" + b"\x00" * 20, "logo.gif", "Only PNG, JPEG or WebP"),
+        (b"just some text, not an image", "logo.png", "只接受 PNG、JPEG 或 WebP"),
+        (b"\x89PNG" + b"\x00" * (2 * 1024 * 1024 + 10), "big.png", "图片大于 2 MB"),
+        (None, "bomb.png", "只接受 PNG、JPEG 或 WebP"),
+        (b"GIF89a" + b"\x00" * 20, "logo.gif", "只接受 PNG、JPEG 或 WebP"),
     ],
 )
 def test_bad_files_are_refused_with_a_message(app, client, auth, setup, data, name, message):
@@ -113,7 +119,7 @@ def test_bad_files_are_refused_with_a_message(app, client, auth, setup, data, na
     response = upload(client, data if data is not None else _bomb(), name)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert message in html or "pixels" in html
+    assert message in html
     assert stored_logo(app) is None
 
 
@@ -138,7 +144,15 @@ def test_remove_logo(app, client, auth, setup):
 def test_logo_of_suspended_unit_is_not_public(app, client, setup):
     with app.app_context():
         unit = make_unit("厦门停用示例有限公司", slug="off", status="suspended")
-        db.session.add(UnitLogo(unit=unit, content=png_bytes(), mime_type="image/png",
-                                width=64, height=48, sha256="0" * 64))
+        db.session.add(
+            UnitLogo(
+                unit=unit,
+                content=png_bytes(),
+                mime_type="image/png",
+                width=64,
+                height=48,
+                sha256="0" * 64,
+            )
+        )
         db.session.commit()
     assert client.get("/members/off/logo/image").status_code == 404

@@ -107,7 +107,9 @@ def test_contact_for_each_viewer(in_app, viewer, expected):
     db.session.add(UnitMembership(user=staff, unit=unit, role=ROLE_STAFF))
     db.session.commit()
     users["own_staff"] = staff
-    users["other_member"] = db.session.scalars(
-        select(UnitMembership).where(UnitMembership.unit_id == other.id)
-    ).one().user
+    users["other_member"] = (
+        db.session.scalars(select(UnitMembership).where(UnitMembership.unit_id == other.id))
+        .one()
+        .user
+    )
     assert set(unit.contact_for(users[viewer])) == expected

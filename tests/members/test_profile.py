@@ -38,8 +38,12 @@ def people(app):
         make_unit("厦门他方示例有限公司", admin=make_user("other@unit.example.org"))
         make_user("nobody@example.org")
         make_user("sec@example.org", roles=(SECRETARIAT,))
-        make_unit("厦门暂停示例有限公司", slug="suspended", status="suspended",
-                  admin=make_user("susp@unit.example.org"))
+        make_unit(
+            "厦门暂停示例有限公司",
+            slug="suspended",
+            status="suspended",
+            admin=make_user("susp@unit.example.org"),
+        )
         db.session.commit()
 
 
@@ -92,8 +96,12 @@ def test_missing_unit_is_404(client, people):
 
 @pytest.mark.parametrize(
     "email,status",
-    [(None, 404), ("other@unit.example.org", 404), ("susp@unit.example.org", 200),
-     ("sec@example.org", 200)],
+    [
+        (None, 404),
+        ("other@unit.example.org", 404),
+        ("susp@unit.example.org", 200),
+        ("sec@example.org", 200),
+    ],
 )
 def test_non_active_unit_is_hidden_from_the_public(client, auth, people, email, status):
     if email:

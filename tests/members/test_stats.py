@@ -12,20 +12,41 @@ from tests.factories import make_unit
 def table(html: str, section: str) -> dict[str, int]:
     """Return {key: count} from one section's table."""
     block = html.split(f'id="stats-{section}"', 1)[1].split("</section>", 1)[0]
-    return {k: int(v) for k, v in re.findall(r'data-key="([^"]*)"><td>[^<]*</td><td class="text-end">(\d+)', block)}
+    return {
+        k: int(v)
+        for k, v in re.findall(
+            r'data-key="([^"]*)"><td>[^<]*</td><td class="text-end">(\d+)', block
+        )
+    }
 
 
 def test_counts_active_units(app, client):
     with app.app_context():
         ensure_default_taxonomy()
         lines = {s.code: s for s in db.session.query(ServiceLine)}
-        make_unit(org_type="enterprise", tier="chair", district="siming",
-                  joined_on=date(2012, 8, 10), service_lines=[lines["software-development"], lines["training"]])
-        make_unit(org_type="enterprise", tier="member", district="siming",
-                  joined_on=date(2012, 8, 10), service_lines=[lines["software-development"]])
+        make_unit(
+            org_type="enterprise",
+            tier="chair",
+            district="siming",
+            joined_on=date(2012, 8, 10),
+            service_lines=[lines["software-development"], lines["training"]],
+        )
+        make_unit(
+            org_type="enterprise",
+            tier="member",
+            district="siming",
+            joined_on=date(2012, 8, 10),
+            service_lines=[lines["software-development"]],
+        )
         make_unit(org_type="academic", tier="member", district="jimei", joined_on=date(2020, 3, 1))
-        make_unit(org_type="academic", tier="member", status="suspended", district="jimei",
-                  joined_on=date(2021, 1, 1), service_lines=[lines["training"]])
+        make_unit(
+            org_type="academic",
+            tier="member",
+            status="suspended",
+            district="jimei",
+            joined_on=date(2021, 1, 1),
+            service_lines=[lines["training"]],
+        )
         db.session.commit()
     response = client.get("/members/stats")
     assert response.status_code == 200

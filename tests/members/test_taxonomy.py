@@ -38,8 +38,19 @@ def test_anonymous_goes_to_login(client, people, method, url):
 @pytest.mark.parametrize("method,url", ROUTES)
 def test_unit_admin_is_refused(client, auth, people, method, url):
     auth.login("admin@tax.example.org", PASSWORD)
-    assert getattr(client, method)(url, data={"code": "x", "label_zh": "x", "label_en": "x",
-                                              "category": "ITO", "direction": "up"}).status_code == 403
+    assert (
+        getattr(client, method)(
+            url,
+            data={
+                "code": "x",
+                "label_zh": "x",
+                "label_en": "x",
+                "category": "ITO",
+                "direction": "up",
+            },
+        ).status_code
+        == 403
+    )
 
 
 def test_secretariat_adds_a_service_line(app, client, auth, people):
@@ -47,14 +58,21 @@ def test_secretariat_adds_a_service_line(app, client, auth, people):
     assert "软件开发" in client.get("/admin/taxonomy").get_data(as_text=True)
     response = client.post(
         "/admin/taxonomy/service-lines/new",
-        data={"code": "game-dev", "category": "KPO", "label_zh": "游戏开发", "label_en": "Game development"},
+        data={
+            "code": "game-dev",
+            "category": "KPO",
+            "label_zh": "游戏开发",
+            "label_en": "Game development",
+        },
     )
     assert response.status_code == 302
     with app.app_context():
         line = db.session.scalar(select(ServiceLine).where(ServiceLine.code == "game-dev"))
         assert line.label_zh == "游戏开发" and line.category == "KPO"
         assert line.position == max(db.session.scalars(select(ServiceLine.position)))
-        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "service_lines.created"))
+        assert db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "service_lines.created")
+        )
     # The directory offers it as a filter.
     assert "游戏开发" in client.get("/members").get_data(as_text=True)
 
@@ -65,21 +83,33 @@ def test_secretariat_edits_a_certification(app, client, auth, people):
         cert_id = db.session.scalar(select(Certification.id).where(Certification.code == "cmmi"))
     response = client.post(
         f"/admin/taxonomy/certifications/{cert_id}",
-        data={"code": "cmmi", "label_zh": "CMMI 能力成熟度模型", "label_en": "CMMI (Capability Maturity Model)"},
+        data={
+            "code": "cmmi",
+            "label_zh": "CMMI 能力成熟度模型",
+            "label_en": "CMMI (Capability Maturity Model)",
+        },
     )
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Certification, cert_id).label_zh == "CMMI 能力成熟度模型"
-        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "certifications.updated"))
-        assert event.old_values["label_zh"] == "CMMI" and event.new_values["label_zh"] == "CMMI 能力成熟度模型"
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "certifications.updated")
+        )
+        assert (
+            event.old_values["label_zh"] == "CMMI"
+            and event.new_values["label_zh"] == "CMMI 能力成熟度模型"
+        )
 
 
 @pytest.mark.parametrize(
     "data,message",
     [
-        ({"code": "software-testing", "category": "ITO", "label_zh": "甲", "label_en": "A"}, "already uses this code"),
-        ({"code": "Bad Code", "category": "ITO", "label_zh": "甲", "label_en": "A"}, "lower-case"),
-        ({"code": "ok", "category": "ITO", "label_zh": "", "label_en": "A"}, "required"),
+        (
+            {"code": "software-testing", "category": "ITO", "label_zh": "甲", "label_en": "A"},
+            "已有其他条目使用此代码",
+        ),
+        ({"code": "Bad Code", "category": "ITO", "label_zh": "甲", "label_en": "A"}, "小写字母"),
+        ({"code": "ok", "category": "ITO", "label_zh": "", "label_en": "A"}, "invalid-feedback"),
         ({"code": "ok", "category": "XYZ", "label_zh": "甲", "label_en": "A"}, "invalid-feedback"),
     ],
 )
@@ -97,18 +127,34 @@ def test_bad_input_is_a_form_error(app, client, auth, people, data, message):
 def test_reorder(app, client, auth, people):
     auth.login("sec@tax.example.org", PASSWORD)
     with app.app_context():
-        first, second = db.session.scalars(select(ServiceLine).order_by(ServiceLine.position)).all()[:2]
+        first, second = db.session.scalars(
+            select(ServiceLine).order_by(ServiceLine.position)
+        ).all()[:2]
         first_id, second_id = first.id, second.id
-    assert client.post(f"/admin/taxonomy/service-lines/{second_id}/move", data={"direction": "up"}).status_code == 302
+    assert (
+        client.post(
+            f"/admin/taxonomy/service-lines/{second_id}/move", data={"direction": "up"}
+        ).status_code
+        == 302
+    )
     with app.app_context():
         order = db.session.scalars(select(ServiceLine.id).order_by(ServiceLine.position)).all()
         assert order[:2] == [second_id, first_id]
-        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "service_lines.moved"))
+        assert db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "service_lines.moved")
+        )
     # Moving the first entry further up changes nothing.
     client.post(f"/admin/taxonomy/service-lines/{second_id}/move", data={"direction": "up"})
     with app.app_context():
-        assert db.session.scalars(select(ServiceLine.id).order_by(ServiceLine.position)).all() == order
-    assert client.post(f"/admin/taxonomy/service-lines/{second_id}/move", data={"direction": "sideways"}).status_code == 400
+        assert (
+            db.session.scalars(select(ServiceLine.id).order_by(ServiceLine.position)).all() == order
+        )
+    assert (
+        client.post(
+            f"/admin/taxonomy/service-lines/{second_id}/move", data={"direction": "sideways"}
+        ).status_code
+        == 400
+    )
 
 
 def test_unknown_kind_and_item_are_404(client, auth, people):

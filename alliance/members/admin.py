@@ -40,21 +40,15 @@ def taxonomy_edit(kind, item_id=None):
     model = _model_or_404(kind)
     item = db.get_or_404(model, item_id) if item_id is not None else None
     form = _form_for(model, item)
-    status = 200
     if form.validate_on_submit():
         if services.code_taken(model, form.code.data, item):
             form.code.errors.append(_("Another entry already uses this code."))
-            status = 400
         else:
             services.save_taxonomy_item(model, item, form.data)
             db.session.commit()
             flash(_("The taxonomy has been saved."), "success")
             return redirect(url_for("members_admin.taxonomy"))
-    elif request.method == "POST":
-        status = 400
-    return render_template(
-        "members/admin/taxonomy_edit.html", form=form, item=item, kind=kind
-    ), status
+    return render_template("members/admin/taxonomy_edit.html", form=form, item=item, kind=kind)
 
 
 @bp.post("/taxonomy/<kind>/<int:item_id>/move")

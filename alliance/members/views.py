@@ -91,21 +91,17 @@ def edit_logo(slug):
     """Upload or replace a unit's logo (its admins and the secretariat)."""
     unit = get_unit_or_404(slug, for_edit=True)
     form = LogoForm()
-    status = 200
     if form.validate_on_submit():
         try:
             services.set_logo(unit, form.logo.data.stream)
         except ImageRejected as exc:
             form.logo.errors.append(str(exc.message))
-            status = 400
         else:
             db.session.commit()
             flash(_("The logo has been updated."), "success")
             return redirect(url_for("members.detail", slug=unit.slug))
-    elif request.method == "POST":
-        status = 400
     logo = services.logo_of(unit)
-    return render_template("members/logo.html", unit=unit, form=form, logo=logo), status
+    return render_template("members/logo.html", unit=unit, form=form, logo=logo)
 
 
 @bp.post("/<slug>/logo/remove")

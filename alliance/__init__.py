@@ -53,6 +53,8 @@ def create_app(config: dict | None = None) -> Flask:
     from alliance.auth.views import bp as auth_bp
     from alliance.main.views import bp as main_bp
     from alliance.main.views import register_error_pages, register_template_helpers
+    from alliance.members.admin import bp as members_admin_bp
+    from alliance.members.views import bp as members_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -60,6 +62,8 @@ def create_app(config: dict | None = None) -> Flask:
     from alliance.resources import init_app as init_resources
 
     init_resources(app)
+    app.register_blueprint(members_bp)
+    app.register_blueprint(members_admin_bp)
     register_error_pages(app)
     register_template_helpers(app)
 

@@ -8,11 +8,13 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    Index,
     LargeBinary,
     String,
     Table,
     Text,
     UniqueConstraint,
+    event,
     false,
 )
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
@@ -86,6 +88,13 @@ def normalize_name(name: str) -> str:
     return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
 
 
+def _belongs_to_active_unit(user) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    membership = getattr(user, "membership", None)
+    return membership is not None and membership.unit.status == STATUS_ACTIVE
+
+
 def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
@@ -101,6 +110,10 @@ class MemberUnit(db.Model):
         CheckConstraint(_in("address_visibility", VISIBILITIES), name="address_visibility"),
         CheckConstraint(_in("phone_visibility", VISIBILITIES), name="phone_visibility"),
         CheckConstraint(_in("email_visibility", VISIBILITIES), name="email_visibility"),
+        # The directory filters on status and sorts by pinyin, joined date or tier.
+        Index("ix_member_units_status_sort_key", "status", "sort_key"),
+        Index("ix_member_units_status_joined_on", "status", "joined_on"),
+        Index("ix_member_units_status_tier_rank", "status", "tier_rank", "sort_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,11 +123,11 @@ class MemberUnit(db.Model):
     short_name: Mapped[str | None] = mapped_column(String(50))
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)
-    org_type: Mapped[str] = mapped_column(String(20), default="enterprise")
+    org_type: Mapped[str] = mapped_column(String(20), default="enterprise", index=True)
     tier: Mapped[str] = mapped_column(String(20), default=TIER_MEMBER, index=True)
-    is_founding: Mapped[bool] = mapped_column(default=False, server_default=false())
+    is_founding: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
     status: Mapped[str] = mapped_column(String(16), default=STATUS_APPLICANT, index=True)
-    district: Mapped[str | None] = mapped_column(String(16))
+    district: Mapped[str | None] = mapped_column(String(16), index=True)
     address: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -134,6 +147,12 @@ class MemberUnit(db.Model):
     email_visibility: Mapped[str] = mapped_column(
         String(8), default=VISIBILITY_MEMBERS, server_default=VISIBILITY_MEMBERS
     )
+    # Derived from the names and introductions by an ORM event (see _derive_columns below);
+    # every writer gets them without calling anything.
+    sort_key: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    tier_rank: Mapped[int] = mapped_column(default=3, server_default="3")
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    search_grams: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The person who votes for the unit (会员代表).
     representative_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -174,6 +193,12 @@ class MemberUnit(db.Model):
         return localized(self.intro_zh, self.intro_en)
 
     @property
+    def website_url(self) -> str | None:
+        """The website when it is an http(s) address (never a javascript: link)."""
+        site = (self.website or "").strip()
+        return site if site.lower().startswith(("http://", "https://")) else None
+
+    @property
     def tier_label(self) -> str:
         return str(TIERS[self.tier])
 
@@ -190,11 +215,53 @@ class MemberUnit(db.Model):
     def is_representative(self, user) -> bool:
         return user is not None and getattr(user, "id", None) == self.representative_id
 
+    def is_own(self, user) -> bool:
+        """Tell whether the user belongs to this unit (admin or staff)."""
+        return self.role_of(user) is not None
+
+    def sees_everything(self, user) -> bool:
+        """The unit's own people and the secretariat see every field and any status."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return False
+        return user.is_secretariat or self.is_own(user)
+
+    def contact_for(self, user) -> dict[str, str]:
+        """Return the contact fields this viewer may see (by each field's visibility)."""
+        if self.sees_everything(user):
+            allowed = set(VISIBILITIES)
+        elif _belongs_to_active_unit(user):
+            allowed = {VISIBILITY_PUBLIC, VISIBILITY_MEMBERS}
+        else:
+            allowed = {VISIBILITY_PUBLIC}
+        out = {}
+        for field in CONTACT_FIELDS:
+            value = getattr(self, field)
+            if value and getattr(self, f"{field}_visibility") in allowed:
+                out[field] = value
+        return out
+
     def can_edit(self, user) -> bool:
         """Unit admins edit their own unit; the secretariat edits any."""
         if user is None or not getattr(user, "is_authenticated", False):
             return False
         return user.is_secretariat or self.is_admin(user)
+
+
+@event.listens_for(MemberUnit, "before_insert")
+@event.listens_for(MemberUnit, "before_update")
+def _derive_columns(_mapper, _connection, unit: MemberUnit) -> None:
+    """Keep the sort key, tier rank and search columns in step with the unit's text."""
+    from alliance.members.search import derived_values
+
+    if unit.name_zh:
+        unit.name_normalized = normalize_name(unit.name_zh)
+    values = derived_values({c: getattr(unit, c) for c in DERIVED_FROM})
+    for key, value in values.items():
+        if getattr(unit, key) != value:
+            setattr(unit, key, value)
+
+
+DERIVED_FROM = ("name_zh", "name_en", "short_name", "intro_zh", "intro_en", "tier")
 
 
 class UnitMembership(db.Model):
@@ -220,6 +287,8 @@ unit_service_lines = Table(
     db.metadata,
     Column("unit_id", ForeignKey("member_units.id", ondelete="CASCADE"), primary_key=True),
     Column("service_line_id", ForeignKey("service_lines.id", ondelete="CASCADE"), primary_key=True),
+    # The service-line filter looks units up by service line.
+    Index("ix_unit_service_lines_service_line_id", "service_line_id"),
 )
 
 

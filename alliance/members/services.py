@@ -1,0 +1,281 @@
+"""Member-unit workflows: the directory query, logos, statistics and the taxonomy."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import func, select
+from sqlalchemy.orm import load_only, selectinload
+
+from alliance import audit
+from alliance.extensions import db
+from alliance.members import search
+from alliance.members.models import (
+    DISTRICTS,
+    ORG_TYPES,
+    STATUS_ACTIVE,
+    TIERS,
+    Certification,
+    MemberUnit,
+    ServiceLine,
+    UnitCertification,
+    UnitLogo,
+    unit_service_lines,
+)
+from alliance.uploads import process_image
+
+SORTS = ("name", "joined")
+VIEWS = ("list", "tiers")
+LOGO_FIT = (512, 512)
+
+
+@dataclass
+class DirectoryQuery:
+    """What a directory visitor asked for (everything comes from the URL)."""
+
+    q: str = ""
+    org_type: str = ""
+    tier: str = ""
+    district: str = ""
+    service_line: str = ""
+    certification: str = ""
+    founding: bool = False
+    sort: str = "name"
+    view: str = "list"
+    per_page: int = 20
+
+    @classmethod
+    def from_args(cls, args, max_per_page: int = 100) -> "DirectoryQuery":
+        """Read the query from request arguments, dropping values that are not choices."""
+        per_page = args.get("per_page", 20, type=int) or 20
+        return cls(
+            per_page=min(max(per_page, 1), max_per_page),
+            q=args.get("q", "").strip()[:100],
+            org_type=_choice(args.get("type", ""), ORG_TYPES),
+            tier=_choice(args.get("tier", ""), TIERS),
+            district=_choice(args.get("district", ""), DISTRICTS),
+            service_line=args.get("service", "").strip()[:40],
+            certification=args.get("cert", "").strip()[:40],
+            founding=args.get("founding") in ("1", "y", "on", "true"),
+            sort=_choice(args.get("sort", ""), SORTS) or "name",
+            view=_choice(args.get("view", ""), VIEWS) or "list",
+        )
+
+    def url_args(self, **changes) -> dict:
+        """Return the URL arguments of this query (for links that keep every filter)."""
+        args = {
+            "q": self.q,
+            "type": self.org_type,
+            "tier": self.tier,
+            "district": self.district,
+            "service": self.service_line,
+            "cert": self.certification,
+            "founding": "1" if self.founding else "",
+            "sort": "" if self.sort == "name" else self.sort,
+            "view": "" if self.view == "list" else self.view,
+            "per_page": "" if self.per_page == 20 else self.per_page,
+        }
+        args.update(changes)
+        return {k: v for k, v in args.items() if v}
+
+    def active_filters(self) -> list[str]:
+        """Return the URL names of the filters in use (what the visitor could loosen)."""
+        names = ("q", "type", "tier", "district", "service", "cert", "founding")
+        return [n for n in names if self.url_args().get(n)]
+
+
+def _choice(value: str, choices) -> str:
+    return value if value in choices else ""
+
+
+def directory_statement(query: DirectoryQuery, dialect: str):
+    """Return the select() of active units matching the query, in the asked-for order."""
+    stmt = select(MemberUnit).where(MemberUnit.status == STATUS_ACTIVE)
+    condition = search.condition(query.q, dialect)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    if query.org_type:
+        stmt = stmt.where(MemberUnit.org_type == query.org_type)
+    if query.tier:
+        stmt = stmt.where(MemberUnit.tier == query.tier)
+    if query.district:
+        stmt = stmt.where(MemberUnit.district == query.district)
+    if query.founding:
+        stmt = stmt.where(MemberUnit.is_founding.is_(True))
+    if query.service_line:
+        stmt = stmt.where(
+            MemberUnit.id.in_(
+                select(unit_service_lines.c.unit_id)
+                .join(ServiceLine, ServiceLine.id == unit_service_lines.c.service_line_id)
+                .where(ServiceLine.code == query.service_line)
+            )
+        )
+    if query.certification:
+        stmt = stmt.where(
+            MemberUnit.id.in_(
+                select(UnitCertification.unit_id)
+                .join(Certification)
+                .where(Certification.code == query.certification)
+            )
+        )
+    if query.view == "tiers":
+        order = (MemberUnit.tier_rank, MemberUnit.sort_key, MemberUnit.id)
+    elif query.sort == "joined":
+        order = (MemberUnit.joined_on.desc(), MemberUnit.sort_key, MemberUnit.id)
+    else:
+        order = (MemberUnit.sort_key, MemberUnit.id)
+    return stmt.order_by(*order).options(*listing_options())
+
+
+def listing_options():
+    """Eager loads for a page of units: constant queries whatever the page holds."""
+    return (
+        selectinload(MemberUnit.service_lines),
+        selectinload(MemberUnit.certifications).joinedload(UnitCertification.certification),
+        selectinload(MemberUnit.logo).options(
+            load_only(UnitLogo.id, UnitLogo.unit_id, UnitLogo.sha256)
+        ),
+    )
+
+
+def taxonomy():
+    """Return (service lines, certifications) in the secretariat's order."""
+    lines = db.session.scalars(select(ServiceLine).order_by(ServiceLine.position, ServiceLine.id))
+    certs = db.session.scalars(
+        select(Certification).order_by(Certification.position, Certification.id)
+    )
+    return lines.all(), certs.all()
+
+
+# --- Logos ----------------------------------------------------------------------------------
+
+
+def set_logo(unit: MemberUnit, stream) -> UnitLogo:
+    """Check, re-encode and store a unit's logo (raises ImageRejected); audited."""
+    image = process_image(stream, fit=LOGO_FIT)
+    logo = db.session.scalar(select(UnitLogo).where(UnitLogo.unit_id == unit.id))
+    old = {"sha256": logo.sha256} if logo else None
+    if logo is None:
+        logo = UnitLogo(unit_id=unit.id)
+        db.session.add(logo)
+    logo.content = image.content
+    logo.mime_type = image.mime_type
+    logo.width = image.width
+    logo.height = image.height
+    logo.sha256 = image.sha256
+    audit.record(
+        "member_unit.logo_set",
+        unit,
+        old=old,
+        new={"sha256": image.sha256, "width": image.width, "height": image.height},
+    )
+    return logo
+
+
+def remove_logo(unit: MemberUnit) -> bool:
+    """Delete a unit's logo; audited. Return whether there was one."""
+    logo = db.session.scalar(select(UnitLogo).where(UnitLogo.unit_id == unit.id))
+    if logo is None:
+        return False
+    audit.record("member_unit.logo_removed", unit, old={"sha256": logo.sha256})
+    db.session.delete(logo)
+    return True
+
+
+def logo_of(unit: MemberUnit) -> UnitLogo | None:
+    return db.session.scalar(select(UnitLogo).where(UnitLogo.unit_id == unit.id))
+
+
+# --- Statistics -----------------------------------------------------------------------------
+
+
+@dataclass
+class Bar:
+    key: str
+    label: str
+    count: int
+
+
+def statistics() -> dict[str, list[Bar]]:
+    """Count active units by type, tier, district, service line and year joined."""
+    active = MemberUnit.status == STATUS_ACTIVE
+
+    def grouped(column, labels):
+        rows = dict(
+            db.session.execute(select(column, func.count()).where(active).group_by(column)).all()
+        )
+        bars = [Bar(k, str(v), rows.get(k, 0)) for k, v in labels.items()]
+        if rows.get(None):
+            from flask_babel import gettext as _
+
+            bars.append(Bar("", _("Not given"), rows[None]))
+        return bars
+
+    by_line = db.session.execute(
+        select(ServiceLine, func.count(MemberUnit.id))
+        .outerjoin(unit_service_lines, unit_service_lines.c.service_line_id == ServiceLine.id)
+        .outerjoin(MemberUnit, sa.and_(MemberUnit.id == unit_service_lines.c.unit_id, active))
+        .group_by(ServiceLine.id)
+        .order_by(ServiceLine.position, ServiceLine.id)
+    ).all()
+    year = func.extract("year", MemberUnit.joined_on)
+    years = db.session.execute(
+        select(year, func.count())
+        .where(active, MemberUnit.joined_on.is_not(None))
+        .group_by(year)
+        .order_by(year)
+    ).all()
+    return {
+        "type": grouped(MemberUnit.org_type, ORG_TYPES),
+        "tier": grouped(MemberUnit.tier, TIERS),
+        "district": grouped(MemberUnit.district, DISTRICTS),
+        "service_line": [Bar(line.code, line.label, n) for line, n in by_line],
+        "year": [Bar(str(int(y)), str(int(y)), n) for y, n in years],
+    }
+
+
+# --- Taxonomy -------------------------------------------------------------------------------
+
+TAXONOMY_MODELS = {"service-lines": ServiceLine, "certifications": Certification}
+
+
+def save_taxonomy_item(model, item, data: dict):
+    """Create (item None) or update a service line or certification; audited."""
+    fields = ("code", "label_zh", "label_en") + (("category",) if model is ServiceLine else ())
+    if item is None:
+        last = db.session.scalar(select(func.max(model.position))) or 0
+        item = model(position=last + 1, **{f: data[f] for f in fields})
+        db.session.add(item)
+        db.session.flush()
+        audit.record(f"{model.__tablename__}.created", item, new={f: data[f] for f in fields})
+        return item
+    old = {f: getattr(item, f) for f in fields}
+    for f in fields:
+        setattr(item, f, data[f])
+    new = {f: getattr(item, f) for f in fields}
+    if old != new:
+        audit.record(f"{model.__tablename__}.updated", item, old=old, new=new)
+    return item
+
+
+def code_taken(model, code: str, item=None) -> bool:
+    """Tell whether another item of the taxonomy already uses this code."""
+    stmt = select(model.id).where(model.code == code)
+    if item is not None:
+        stmt = stmt.where(model.id != item.id)
+    return db.session.scalar(stmt) is not None
+
+
+def move_taxonomy_item(model, item, direction: int) -> bool:
+    """Swap an item with its neighbour (direction -1 up, +1 down); audited. Return moved."""
+    items = db.session.scalars(select(model).order_by(model.position, model.id)).all()
+    index = items.index(item)
+    other = index + direction
+    if not 0 <= other < len(items):
+        return False
+    items[index], items[other] = items[other], items[index]
+    for position, each in enumerate(items):
+        each.position = position
+    audit.record(
+        f"{model.__tablename__}.moved", item, old={"position": index}, new={"position": other}
+    )
+    return True

@@ -1,0 +1,126 @@
+"""Public member directory, unit profiles, logos and statistics."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from alliance.extensions import db
+from alliance.members import services
+from alliance.members.forms import LogoForm
+from alliance.members.models import (
+    CONTACT_FIELDS,
+    DISTRICTS,
+    ORG_TYPES,
+    STAFF_SIZES,
+    STATUSES,
+    TIERS,
+    MemberUnit,
+    UnitCertification,
+)
+from alliance.pagination import paginate
+from alliance.uploads import ImageRejected, image_response
+
+bp = Blueprint("members", __name__, url_prefix="/members")
+
+
+def get_unit_or_404(slug: str, for_edit: bool = False) -> MemberUnit:
+    """Load a unit: 404 when missing or not active (unless the viewer may see it), 403 for edit."""
+    unit = db.one_or_404(select(MemberUnit).where(MemberUnit.slug == slug))
+    if not unit.is_active and not unit.sees_everything(current_user):
+        abort(404)
+    if for_edit and not unit.can_edit(current_user):
+        abort(403)
+    return unit
+
+
+@bp.route("")
+def index():
+    """List active member units with search, filters, sorting and pages."""
+    query = services.DirectoryQuery.from_args(request.args, current_app.config["MAX_PER_PAGE"])
+    stmt = services.directory_statement(query, db.engine.dialect.name)
+    page = paginate(stmt, per_page=query.per_page)
+    lines, certs = services.taxonomy()
+    return render_template(
+        "members/index.html",
+        query=query,
+        page=page,
+        units=page.items,
+        service_lines=lines,
+        certifications=certs,
+        org_types=ORG_TYPES,
+        tiers=TIERS,
+        districts=DISTRICTS,
+    )
+
+
+@bp.route("/stats")
+def stats():
+    """Show how many active units there are by type, tier, district, service line and year."""
+    return render_template("members/stats.html", stats=services.statistics())
+
+
+@bp.route("/<slug>")
+def detail(slug):
+    """Show a unit's public profile; contact fields according to the viewer."""
+    unit = get_unit_or_404(slug)
+    certifications = db.session.scalars(
+        select(UnitCertification)
+        .where(UnitCertification.unit_id == unit.id)
+        .order_by(UnitCertification.id)
+    ).all()
+    return render_template(
+        "members/detail.html",
+        unit=unit,
+        logo=services.logo_of(unit),
+        certifications=certifications,
+        contact=unit.contact_for(current_user),
+        contact_fields=CONTACT_FIELDS,
+        org_types=ORG_TYPES,
+        districts=DISTRICTS,
+        staff_sizes=STAFF_SIZES,
+        can_edit=unit.can_edit(current_user),
+        unit_status_label=STATUSES[unit.status],
+        unit_contact_count=sum(1 for f in CONTACT_FIELDS if getattr(unit, f)),
+    )
+
+
+@bp.route("/<slug>/logo", methods=["GET", "POST"])
+@login_required
+def edit_logo(slug):
+    """Upload or replace a unit's logo (its admins and the secretariat)."""
+    unit = get_unit_or_404(slug, for_edit=True)
+    form = LogoForm()
+    if form.validate_on_submit():
+        try:
+            services.set_logo(unit, form.logo.data.stream)
+        except ImageRejected as exc:
+            form.logo.errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            flash(_("The logo has been updated."), "success")
+            return redirect(url_for("members.detail", slug=unit.slug))
+    logo = services.logo_of(unit)
+    return render_template("members/logo.html", unit=unit, form=form, logo=logo)
+
+
+@bp.post("/<slug>/logo/remove")
+@login_required
+def remove_logo(slug):
+    """Remove a unit's logo."""
+    unit = get_unit_or_404(slug, for_edit=True)
+    if services.remove_logo(unit):
+        db.session.commit()
+        flash(_("The logo has been removed."), "success")
+    return redirect(url_for("members.edit_logo", slug=unit.slug))
+
+
+@bp.route("/<slug>/logo/image")
+def logo(slug):
+    """Serve a unit's logo with caching headers."""
+    unit = get_unit_or_404(slug)
+    stored = services.logo_of(unit)
+    if stored is None:
+        abort(404)
+    max_age = 31536000 if request.args.get("v") == stored.sha256[:12] else 3600
+    return image_response(stored.content, stored.mime_type, stored.sha256, max_age=max_age)

@@ -11,3 +11,11 @@ from alliance.members.models import (  # noqa: F401
     UnitLogo,
     UnitMembership,
 )
+from alliance.membership.models import (  # noqa: F401
+    Application,
+    ApplicationStep,
+    ChangeRequest,
+    ImportPreview,
+    Invitation,
+    UnitHistory,
+)

@@ -19,6 +19,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     URL,
     DataRequired,
@@ -50,8 +51,8 @@ HTTP_URL = Regexp(
 
 
 def _choices(mapping, blank=None):
-    items = list(mapping.items())
-    return ([("", blank)] if blank is not None else []) + items
+    items = [SelectChoice(code, label) for code, label in mapping.items()]
+    return ([SelectChoice("", blank)] if blank is not None else []) + items
 
 
 def _credit_code(_form, field):
@@ -269,7 +270,7 @@ class UnitFilterForm(FlaskForm):
 class StatusActionForm(FlaskForm):
     action = SelectField(
         _l("Action"),
-        choices=[(k, v[2]) for k, v in services.STATUS_ACTIONS.items()],
+        choices=[SelectChoice(k, v[2]) for k, v in services.STATUS_ACTIONS.items()],
         validators=[InputRequired()],
     )
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])

@@ -12,6 +12,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -193,7 +194,7 @@ def _profile_form(unit: MemberUnit) -> ProfileForm:
         }
     form = ProfileForm(obj=unit if request.method == "GET" else None, data=data, unit=unit)
     lines = db.session.scalars(select(ServiceLine).order_by(ServiceLine.position)).all()
-    form.service_lines.choices = [(s.id, f"{s.category} · {s.label}") for s in lines]
+    form.service_lines.choices = [SelectChoice(s.id, f"{s.category} · {s.label}") for s in lines]
     form.cert_labels = {str(c.id): c.label for c in certs}
     return form
 

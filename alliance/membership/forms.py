@@ -258,9 +258,9 @@ class UnitFilterForm(FlaskForm):
     founding = SelectField(
         _l("Founding member"),
         choices=[
-            ("", _l("Founding or not")),
-            ("yes", _l("Founding members")),
-            ("no", _l("Not founding")),
+            SelectChoice("", _l("Founding or not")),
+            SelectChoice("yes", _l("Founding members")),
+            SelectChoice("no", _l("Not founding")),
         ],
         validators=[Optional()],
     )

@@ -31,7 +31,12 @@ from alliance.members.models import (
     normalize_name,
 )
 from alliance.membership.models import ImportPreview
-from alliance.membership.services import credit_code_message, make_slug, record_history
+from alliance.membership.services import (
+    FIELD_LABELS,
+    credit_code_message,
+    make_slug,
+    record_history,
+)
 
 # key, Chinese header, English header
 COLUMNS = (
@@ -229,7 +234,10 @@ def _choice_lookup(field: str) -> dict[str, str]:
         lookup[code.casefold()] = code
         for locale in ("zh_Hans_CN", "en"):
             with force_locale(locale):
-                lookup[str(CHOICES[field][code]).casefold()] = code
+                label = str(CHOICES[field][code]).casefold()
+            lookup[label] = code
+            if field == "district" and label.endswith("区"):
+                lookup[label[:-1]] = code  # 湖里 as well as 湖里区
     return lookup
 
 
@@ -242,7 +250,9 @@ def _parse_value(field: str, text: str, lookups: dict):
         code = lookups[field].get(text.strip().casefold())
         if code is None or (field == "status" and code == STATUS_APPLICANT):
             return None, _l(
-                "“%(value)s” is not a known value for %(field)s.", value=text, field=field
+                "“%(value)s” is not a known value for %(field)s.",
+                value=text,
+                field=FIELD_LABELS[field],
             )
         return code, None
     if field == "is_founding":
@@ -263,7 +273,9 @@ def _parse_value(field: str, text: str, lookups: dict):
             return None, _l("“%(value)s” is not a date (YYYY-MM-DD).", value=text)
     if field in MAX_LENGTHS and len(text) > MAX_LENGTHS[field]:
         return None, _l(
-            "%(field)s is longer than %(n)d characters.", field=field, n=MAX_LENGTHS[field]
+            "%(field)s is longer than %(n)d characters.",
+            field=FIELD_LABELS[field],
+            n=MAX_LENGTHS[field],
         )
     if field == "email":
         try:

@@ -12,10 +12,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from wtforms.fields.choices import SelectChoice
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from alliance.auth import services as auth_services
 from alliance.auth.views import start_session

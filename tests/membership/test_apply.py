@@ -159,7 +159,12 @@ def test_application_moves_through_every_step_to_admission(client, auth, app, su
     detail = client.get(f"/admin/applications/{submitted}")
     assert "张三" in detail.text and "通过初审" in detail.text
 
-    assert client.post(f"/admin/applications/{submitted}/advance", data={"note": "材料齐全"}).status_code == 302
+    assert (
+        client.post(
+            f"/admin/applications/{submitted}/advance", data={"note": "材料齐全"}
+        ).status_code
+        == 302
+    )
     with app.app_context():
         assert db.session.get(Application, submitted).status == APP_REVIEWED
     client.post(f"/admin/applications/{submitted}/advance", data={})
@@ -230,7 +235,8 @@ def test_mails_use_the_applicants_language(client, app, world):
 
 
 @pytest.mark.parametrize(
-    "path", ["/admin/applications", "/admin/applications/1", "/admin/change-requests", "/admin/units"]
+    "path",
+    ["/admin/applications", "/admin/applications/1", "/admin/change-requests", "/admin/units"],
 )
 def test_queue_pages_need_the_secretariat(client, auth, world, path):
     assert "/login" in client.get(path).headers["Location"]

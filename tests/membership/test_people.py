@@ -6,11 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from alliance.auth.models import User
 from alliance.extensions import db
 from alliance.members.models import ROLE_ADMIN, ROLE_STAFF, MemberUnit, UnitMembership
 from alliance.membership import services
 from alliance.membership.models import Invitation, UnitHistory
-from alliance.auth.models import User
 from tests.factories import PASSWORD, make_user
 from tests.membership.conftest import audit_actions, outbox
 
@@ -40,11 +40,17 @@ def test_invite_creates_account_through_single_use_link(client, auth, app, world
     auth.logout()
     page = client.get(path)
     assert page.status_code == 200 and "new@example.org" in page.text
-    bad = client.post(path, data={"display_name": "新同事", "password": "short", "confirm": "short"})
+    bad = client.post(
+        path, data={"display_name": "新同事", "password": "short", "confirm": "short"}
+    )
     assert "至少使用 12 个字符" in bad.text
     response = client.post(
         path,
-        data={"display_name": "新同事", "password": "a new colleague pass", "confirm": "a new colleague pass"},
+        data={
+            "display_name": "新同事",
+            "password": "a new colleague pass",
+            "confirm": "a new colleague pass",
+        },
     )
     assert response.status_code == 302
     with app.app_context():
@@ -90,10 +96,14 @@ def test_expired_and_withdrawn_invitations_do_not_work(client, auth, app, world)
     with app.app_context():
         inv = db.session.scalar(select(Invitation).where(Invitation.email == "late@example.org"))
         inv.expires_at = services.utcnow() - timedelta(seconds=1)
-        other = db.session.scalar(select(Invitation).where(Invitation.email == "withdrawn@example.org"))
+        other = db.session.scalar(
+            select(Invitation).where(Invitation.email == "withdrawn@example.org")
+        )
         other_id = other.id
         db.session.commit()
-    assert client.post(f"/my/units/{world['unit_a']}/invitations/{other_id}/revoke").status_code == 302
+    assert (
+        client.post(f"/my/units/{world['unit_a']}/invitations/{other_id}/revoke").status_code == 302
+    )
     auth.logout()
     for path in (late, withdrawn, "/invitations/not-a-token"):
         response = client.get(path)
@@ -135,7 +145,9 @@ def test_last_admin_cannot_be_removed_or_demoted(client, auth, app, world):
     # hand the representative role to the staff member so only the admin rule applies
     staff_m = membership_id(app, world["staff_a"])
     client.post(f"/my/units/{world['unit_a']}/people/{staff_m}/representative")
-    response = client.post(f"/my/units/{world['unit_a']}/people/{admin_m}/role", data={"role": "staff"})
+    response = client.post(
+        f"/my/units/{world['unit_a']}/people/{admin_m}/role", data={"role": "staff"}
+    )
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(UnitMembership, admin_m).role == ROLE_ADMIN
@@ -202,17 +214,29 @@ def test_people_actions_are_scoped_to_the_unit(client, auth, app, world):
     assert client.post(f"/my/units/{world['unit_a']}/people/{staff_m}/remove").status_code == 403
     # a membership of another unit through one's own unit's URL is 404
     assert client.post(f"/my/units/{world['unit_b']}/people/{staff_m}/remove").status_code == 404
-    assert client.post(f"/my/units/{world['unit_b']}/people/{staff_m}/role", data={"role": "admin"}).status_code == 404
+    assert (
+        client.post(
+            f"/my/units/{world['unit_b']}/people/{staff_m}/role", data={"role": "admin"}
+        ).status_code
+        == 404
+    )
     assert client.post(f"/my/units/{world['unit_b']}/people/999/representative").status_code == 404
     assert client.post(f"/my/units/{world['unit_b']}/invitations/999/revoke").status_code == 404
-    assert client.post(f"/my/units/{world['unit_b']}/people/{staff_m}/role", data={"role": "boss"}).status_code == 400
+    assert (
+        client.post(
+            f"/my/units/{world['unit_b']}/people/{staff_m}/role", data={"role": "boss"}
+        ).status_code
+        == 400
+    )
 
 
 def test_user_belongs_to_one_unit_only(app, world):
     with app.test_request_context():
         unit = db.session.get(MemberUnit, world["unit_b"])
         staff = db.session.get(User, world["staff_a"])
-        invitation = services.invite(unit, "another@example.org", ROLE_STAFF, db.session.get(User, world["admin_b"]))
+        invitation = services.invite(
+            unit, "another@example.org", ROLE_STAFF, db.session.get(User, world["admin_b"])
+        )
         with pytest.raises(services.MembershipError):
             services.accept_invitation(invitation, staff)
         fresh = make_user(email="fresh@example.org")

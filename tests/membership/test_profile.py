@@ -139,7 +139,10 @@ def test_key_fields_become_a_change_request(client, auth, app, world):
         assert unit.name_zh == "厦门示例甲公司"  # the public keeps the old value
         assert unit.phone == "1"  # direct fields went through
         request = services.open_change_request(unit)
-        assert request.changes["name_zh"] == {"old": "厦门示例甲公司", "new": "厦门示例甲科技有限公司"}
+        assert request.changes["name_zh"] == {
+            "old": "厦门示例甲公司",
+            "new": "厦门示例甲科技有限公司",
+        }
         assert request.changes["credit_code"]["new"] == new_code
     assert "membership.change_requested" in audit_actions(app)
     page = client.get("/my/unit")
@@ -157,7 +160,8 @@ def test_key_fields_become_a_change_request(client, auth, app, world):
 def test_secretariat_sees_side_by_side_and_approves(client, auth, app, world):
     auth.login("admin-a@example.org", PASSWORD)
     client.post(
-        "/my/unit", data=profile_data(app, world["unit_a"], name_en="Alpha Renamed", org_type="other")
+        "/my/unit",
+        data=profile_data(app, world["unit_a"], name_en="Alpha Renamed", org_type="other"),
     )
     auth.logout()
     auth.login("sec@example.org", PASSWORD)
@@ -174,9 +178,14 @@ def test_secretariat_sees_side_by_side_and_approves(client, auth, app, world):
         request = db.session.get(ChangeRequest, request_id)
         assert request.status == CR_APPROVED and request.open_unit_id is None
         history = {
-            h.field: h for h in db.session.scalars(select(UnitHistory).where(UnitHistory.source == "change_request"))
+            h.field: h
+            for h in db.session.scalars(
+                select(UnitHistory).where(UnitHistory.source == "change_request")
+            )
         }
-        assert history["name_en"].old_value == "Alpha" and history["name_en"].actor_id == world["sec"]
+        assert (
+            history["name_en"].old_value == "Alpha" and history["name_en"].actor_id == world["sec"]
+        )
     mail = outbox(app, "admin-a@example.org")[-1]
     assert "已批准" in mail[1] and "Alpha Renamed" in mail[2]
     assert "membership.key_fields_changed" in audit_actions(app)
@@ -190,8 +199,13 @@ def test_rejection_keeps_the_old_values(client, auth, app, world):
     auth.logout()
     auth.login("sec@example.org", PASSWORD)
     (request_id,) = ids(app, ChangeRequest)
-    assert client.post(f"/admin/change-requests/{request_id}/reject", data={"reason": ""}).status_code == 400
-    response = client.post(f"/admin/change-requests/{request_id}/reject", data={"reason": "名称不符"})
+    assert (
+        client.post(f"/admin/change-requests/{request_id}/reject", data={"reason": ""}).status_code
+        == 400
+    )
+    response = client.post(
+        f"/admin/change-requests/{request_id}/reject", data={"reason": "名称不符"}
+    )
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(MemberUnit, world["unit_a"]).name_en == "Alpha"

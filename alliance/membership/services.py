@@ -116,6 +116,7 @@ FIELD_LABELS = {
     "people": _l("People"),
     "role": _l("Role"),
     "created": _l("Created"),
+    "warning": _l("Warning"),
 }
 
 # Fields whose stored value is a code with a label.
@@ -801,7 +802,8 @@ def set_representative(unit: MemberUnit, user: User, actor: User) -> None:
 # Secretariat: discipline, withdrawal, tier -------------------------------------------------
 
 STATUS_ACTIONS = {
-    # action: (allowed from, to, label)
+    # action: (allowed from, to (None: status unchanged), label)
+    "warn": ((STATUS_ACTIVE, STATUS_SUSPENDED), None, _l("Warning (警告)")),
     "suspend": ((STATUS_ACTIVE,), STATUS_SUSPENDED, _l("Suspend")),
     "reactivate": ((STATUS_SUSPENDED,), STATUS_ACTIVE, _l("Reactivate")),
     "remove": ((STATUS_ACTIVE, STATUS_SUSPENDED), STATUS_REMOVED, _l("Remove (除名)")),
@@ -824,8 +826,12 @@ def change_status(unit: MemberUnit, action: str, reason: str, actor: User) -> No
     if unit.status not in allowed:
         raise MembershipError(_l("This action is not possible for a unit in its current status."))
     old = unit.status
-    unit.status = target
-    record_history(unit, "status", old, target, actor, "secretariat")
+    if target is None:  # a warning: recorded and mailed, the status stays
+        target = old
+        record_history(unit, "warning", None, reason, actor, "secretariat")
+    else:
+        unit.status = target
+        record_history(unit, "status", old, target, actor, "secretariat")
     audit.record(
         f"membership.unit_{action}",
         unit,

@@ -171,7 +171,12 @@ def read_table(filename: str, content: bytes) -> list[list[str]]:
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
             sheet = workbook.worksheets[0]
-            rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            rows = []
+            limit = current_app.config["IMPORT_MAX_ROWS"] + 1
+            for row in sheet.iter_rows(values_only=True, max_col=len(COLUMNS) + 10):
+                rows.append([_cell_text(v) for v in row])
+                if len(rows) > limit + 100:  # stop reading a runaway sheet early
+                    break
             workbook.close()
         except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, IndexError) as exc:
             raise ImportFileError(_l("The file could not be read as an XLSX workbook.")) from exc

@@ -22,6 +22,8 @@ from alliance.auth.views import start_session
 from alliance.extensions import db, limiter
 from alliance.i18n import is_english
 from alliance.members.models import (
+    STATUS_REMOVED,
+    STATUS_WITHDRAWN,
     Certification,
     MemberUnit,
     ServiceLine,
@@ -39,6 +41,8 @@ from alliance.membership.models import ChangeRequest, Invitation, UnitHistory
 from alliance.pagination import paginate
 
 bp = Blueprint("membership", __name__)
+
+CLOSED_STATUSES = (STATUS_REMOVED, STATUS_WITHDRAWN)
 
 
 @bp.app_template_global()
@@ -115,16 +119,16 @@ def apply():
                 "contact_phone",
             )
         }
-        if signed_in:
-            applicant = current_user._get_current_object()
-        else:
-            applicant = auth_services.create_user(
-                form.account_email.data,
-                form.password.data,
-                form.account_name.data,
-                locale="en" if is_english() else "zh_Hans_CN",
-            )
         try:
+            if signed_in:
+                applicant = current_user._get_current_object()
+            else:
+                applicant = auth_services.create_user(
+                    form.account_email.data,
+                    form.password.data,
+                    form.account_name.data,
+                    locale="en" if is_english() else "zh_Hans_CN",
+                )
             services.submit_application(unit_data, licence, applicant)
             db.session.commit()
         except services.MembershipError as error:
@@ -133,7 +137,9 @@ def apply():
         except IntegrityError:
             db.session.rollback()
             form.form_errors.append(
-                _("A unit with this name or credit code was registered a moment ago.")
+                _(
+                    "A unit with this name or credit code, or an account with this email, was registered a moment ago."
+                )
             )
         else:
             if not signed_in:
@@ -164,6 +170,8 @@ def load_unit(unit_id: int | None, *, admin: bool = False) -> MemberUnit | None:
     else:
         unit = db.get_or_404(MemberUnit, unit_id)
     allowed = unit.can_edit(user) if admin else (user.is_secretariat or unit.role_of(user))
+    if admin and unit.status in CLOSED_STATUSES and not user.is_secretariat:
+        allowed = False  # a unit that withdrew or was removed is no longer kept by its people
     if not allowed:
         abort(403)
     return unit
@@ -207,7 +215,9 @@ def my_unit(unit_id: int | None):
     unit = load_unit(unit_id)
     if unit is None:
         return _no_unit()
-    can_edit = unit.can_edit(current_user)
+    can_edit = unit.can_edit(current_user) and (
+        current_user.is_secretariat or unit.status not in CLOSED_STATUSES
+    )
     if request.method == "POST" and not can_edit:
         abort(403)
     form = _profile_form(unit) if can_edit else None

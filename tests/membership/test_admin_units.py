@@ -365,3 +365,62 @@ def test_import_preview_belongs_to_its_creator(sec, app, world):
         db.session.commit()
     sec.post("/login", data={"email": "sec2@example.org", "password": PASSWORD})
     assert sec.get(f"/admin/units/import/{token}").status_code == 404
+
+
+def test_warning_keeps_the_status_and_is_recorded(sec, app, world):
+    url = f"/admin/units/{world['unit_a']}/status"
+    assert sec.post(url, data={"action": "warn", "reason": "未按时提交年报"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(MemberUnit, world["unit_a"]).status == STATUS_ACTIVE
+        row = db.session.scalar(select(UnitHistory).where(UnitHistory.field == "warning"))
+        assert row.new_value == "未按时提交年报"
+    (_to, subject, body, _locale) = outbox(app, "admin-a@example.org")[-1]
+    assert "警告" in subject and "未按时提交年报" in body
+    assert "membership.unit_warn" in audit_actions(app)
+
+
+def test_removed_units_people_can_no_longer_edit(client, auth, app, world):
+    with app.app_context():
+        db.session.get(MemberUnit, world["unit_a"]).status = STATUS_REMOVED
+        db.session.commit()
+    auth.login("admin-a@example.org", PASSWORD)
+    page = client.get("/my/unit")
+    assert page.status_code == 200 and 'name="phone"' not in page.text
+    assert client.post("/my/unit", data={"phone": "1"}).status_code == 403
+    assert client.get("/my/unit/history").status_code == 403
+    assert invite_status(client, world["unit_a"]) == 403
+
+
+def invite_status(client, unit_id):
+    return client.post(f"/my/units/{unit_id}/invite", data={"email": "x@example.org"}).status_code
+
+
+@pytest.mark.parametrize("path", ["/admin/applications?status=all", "/admin/change-requests"])
+def test_queue_query_counts_do_not_grow(sec, app, world, path):
+    from alliance.membership import services
+    from tests.factories import make_user
+
+    def add(n):
+        with app.test_request_context():
+            for _ in range(n):
+                applicant = make_user()
+                services.submit_application(
+                    {
+                        "name_zh": f"厦门示例排队{applicant.id}公司",
+                        "credit_code": valid_credit_code(700000 + applicant.id),
+                        "org_type": "enterprise",
+                    },
+                    {"legal_representative": "某", "contact_name": "某", "contact_phone": "1"},
+                    applicant,
+                )
+                admin = make_user()
+                unit = make_unit(admin=admin, name_en="Before")
+                services.update_profile(unit, {"name_en": "After"}, admin)
+            db.session.commit()
+
+    add(2)
+    few = _count_queries(app, sec, path)
+    add(12)
+    page_text = sec.get(path).text
+    assert page_text.count("厦门示例") >= 14
+    assert _count_queries(app, sec, path) == few

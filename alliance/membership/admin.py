@@ -35,6 +35,10 @@ from alliance.permissions import secretariat_required
 bp = Blueprint("membership_admin", __name__)
 
 
+def _CONFLICT() -> str:  # noqa: N802 - reads like the constant message it returns
+    return _("Someone else changed this at the same moment; reload the page and try again.")
+
+
 def _actor():
     return current_user._get_current_object()
 
@@ -95,9 +99,9 @@ def advance(application_id: int):
         try:
             services.advance_application(application, _actor(), form.note.data)
             db.session.commit()
-        except services.MembershipError as error:
+        except (services.MembershipError, IntegrityError) as error:
             db.session.rollback()
-            form.form_errors.append(error.message)
+            form.form_errors.append(getattr(error, "message", None) or _CONFLICT())
             return _render_application(db.get_or_404(Application, application_id), form, None, 409)
         flash(_("The application is now: %(status)s.", status=application.status_label), "success")
         return redirect(url_for("membership_admin.application", application_id=application.id))
@@ -114,9 +118,9 @@ def reject(application_id: int):
         try:
             services.reject_application(application, _actor(), form.reason.data)
             db.session.commit()
-        except services.MembershipError as error:
+        except (services.MembershipError, IntegrityError) as error:
             db.session.rollback()
-            form.form_errors.append(error.message)
+            form.form_errors.append(getattr(error, "message", None) or _CONFLICT())
             return _render_application(db.get_or_404(Application, application_id), None, form, 409)
         flash(_("The application has been rejected and the applicant informed."), "success")
         return redirect(url_for("membership_admin.application", application_id=application.id))

@@ -196,11 +196,11 @@ def _profile_form(unit: MemberUnit) -> ProfileForm:
     ]
     data = None
     if request.method == "GET":
-        data = {
-            "certifications": entries,
-            "service_lines": [s.id for s in unit.service_lines],
-        }
-    form = ProfileForm(obj=unit if request.method == "GET" else None, data=data, unit=unit)
+        # Plain data, not obj=unit: the unit's relationship attributes would shadow these.
+        data = {f: getattr(unit, f) for f in (*services.DIRECT_FIELDS, *services.KEY_FIELDS)}
+        data["certifications"] = entries
+        data["service_lines"] = [s.id for s in unit.service_lines]
+    form = ProfileForm(data=data, unit=unit)
     lines = db.session.scalars(select(ServiceLine).order_by(ServiceLine.position)).all()
     form.service_lines.choices = [SelectChoice(s.id, f"{s.category} · {s.label}") for s in lines]
     form.cert_labels = {str(c.id): c.label for c in certs}

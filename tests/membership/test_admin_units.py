@@ -424,3 +424,34 @@ def test_queue_query_counts_do_not_grow(sec, app, world, path):
     page_text = sec.get(path).text
     assert page_text.count("厦门示例") >= 14
     assert _count_queries(app, sec, path) == few
+
+
+SECRETARIAT_GETS = [
+    "/admin/units/export.csv",
+    "/admin/units/export.xlsx?lang=en",
+    "/admin/units/1",
+    "/admin/units/import",
+    "/admin/units/import/some-token",
+]
+
+
+@pytest.mark.parametrize("path", SECRETARIAT_GETS)
+def test_secretariat_pages_refuse_others(client, auth, world, path):
+    assert "/login" in client.get(path).headers["Location"]
+    auth.login("admin-a@example.org", PASSWORD)
+    assert client.get(path).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/my/units/1/invite",
+        "/my/units/1/people/1/role",
+        "/my/units/1/people/1/remove",
+        "/my/units/1/people/1/representative",
+        "/my/units/1/invitations/1/revoke",
+    ],
+)
+def test_people_actions_need_sign_in(client, path):
+    response = client.post(path, data={"role": "staff", "email": "x@example.org"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

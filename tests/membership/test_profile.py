@@ -1,5 +1,7 @@
 """Self-service profile, change requests for key fields, history and per-unit access."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -304,3 +306,42 @@ def test_change_request_pages_reject_bad_ids(client, auth, world):
     assert client.post("/admin/change-requests/999/approve").status_code == 404
     assert client.post("/admin/change-requests/999/reject", data={"reason": "x"}).status_code == 404
     assert client.get("/admin/change-requests?all=1").status_code == 200
+
+
+def test_form_shows_current_service_lines_and_certifications(client, auth, app, world):
+    with app.app_context():
+        from alliance.members.models import UnitCertification
+
+        unit = db.session.get(MemberUnit, world["unit_a"])
+        line = db.session.scalar(select(ServiceLine).where(ServiceLine.code == "call-centre"))
+        cert = db.session.scalar(select(Certification).where(Certification.code == "iso27001"))
+        unit.service_lines = [line]
+        unit.certifications = [UnitCertification(certification=cert, level="L2", year=2018)]
+        unit.phone = "0592-3333333"
+        db.session.commit()
+        line_id, cert_pos = line.id, cert.position
+    auth.login("admin-a@example.org", PASSWORD)
+    page = client.get("/my/unit").text
+    assert re.search(
+        rf'<input checked id="service_lines-\d+" name="service_lines" type="checkbox" value="{line_id}">',
+        page,
+    )
+    assert (
+        f'<input checked class="form-check-input" id="certifications-{cert_pos}-held"' in page
+        or re.search(rf'<input [^>]*checked[^>]*id="certifications-{cert_pos}-held"', page)
+    )
+    assert len(re.findall(r'<input [^>]*checked[^>]*-held"', page)) == 1
+    assert 'value="L2"' in page and 'value="2018"' in page and 'value="0592-3333333"' in page
+
+
+def test_public_profile_keeps_old_name_until_approval(client, auth, app, world):
+    if "members.detail" not in app.view_functions:
+        pytest.skip("the public profile page comes with the members branch")
+    with app.app_context():
+        slug = db.session.get(MemberUnit, world["unit_a"]).slug
+    auth.login("admin-a@example.org", PASSWORD)
+    client.post("/my/unit", data=profile_data(app, world["unit_a"], name_en="Alpha Pending"))
+    auth.logout()
+    page = client.get(f"/members/{slug}")
+    assert "Alpha Pending" not in page.text
+    assert "厦门示例甲公司" in page.text

@@ -252,6 +252,16 @@ def open_application_of(user: User) -> Application | None:
     )
 
 
+def latest_application_of(user: User) -> Application | None:
+    """Return the user's most recent application, open or decided."""
+    return db.session.scalar(
+        select(Application)
+        .where(Application.applicant_id == user.id)
+        .order_by(Application.id.desc())
+        .limit(1)
+    )
+
+
 def submit_application(unit_data: dict, licence: dict, applicant: User) -> Application:
     """Create the applicant unit and its application; mail the applicant."""
     if getattr(applicant, "membership", None) is not None:

@@ -178,7 +178,7 @@ def load_unit(unit_id: int | None, *, admin: bool = False) -> MemberUnit | None:
 
 
 def _no_unit():
-    application = services.open_application_of(current_user)
+    application = services.latest_application_of(current_user)
     return render_template("membership/no_unit.html", application=application)
 
 

@@ -222,6 +222,12 @@ def test_reject_needs_a_reason_and_frees_the_name(client, auth, app, submitted):
     mail = outbox(app, "applicant@example.org")[-1]
     assert "不在本市" in mail[2]
     assert "membership.application_rejected" in audit_actions(app)
+    auth.logout()
+    auth.login("applicant@example.org", "a long enough passphrase")
+    own = client.get("/my/unit")
+    assert "未获通过" in own.text and "不在本市" in own.text and "/apply" in own.text
+    auth.logout()
+    auth.login("sec@example.org", PASSWORD)
     # a closed application cannot move again
     assert client.post(f"/admin/applications/{submitted}/advance", data={}).status_code == 409
 

@@ -64,6 +64,11 @@ def create_app(config: dict | None = None) -> Flask:
     init_resources(app)
     app.register_blueprint(members_bp)
     app.register_blueprint(members_admin_bp)
+    from alliance.membership.admin import bp as membership_admin_bp
+    from alliance.membership.views import bp as membership_bp
+
+    app.register_blueprint(membership_bp)
+    app.register_blueprint(membership_admin_bp, url_prefix="/admin")
     register_error_pages(app)
     register_template_helpers(app)
 

@@ -74,3 +74,12 @@ class Config:
 
     # Number of proxies in front of the app (for ProxyFix); 0 means none.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
+    # Membership (alliance/membership): applications, invitations, public notice, imports.
+    APPLY_RATE_LIMIT = os.environ.get("APPLY_RATE_LIMIT", "10 per hour")
+    INVITE_RATE_LIMIT = os.environ.get("INVITE_RATE_LIMIT", "30 per hour")
+    INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "7"))
+    MEMBERSHIP_NOTICE_DAYS = int(os.environ.get("MEMBERSHIP_NOTICE_DAYS", "7"))
+    MEMBERSHIP_TERM_YEARS = int(os.environ.get("MEMBERSHIP_TERM_YEARS", "2"))
+    PUBLIC_NOTICE_DAYS = int(os.environ.get("PUBLIC_NOTICE_DAYS", "90"))
+    IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "5000"))

@@ -16,6 +16,7 @@ from alliance.extensions import db
 # Order matters: later steps use what earlier ones created.
 STEPS = (
     "alliance.members.demo",
+    "alliance.membership.demo",
     "alliance.elections.demo",
     "alliance.resources.demo",
 )

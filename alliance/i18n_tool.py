@@ -19,7 +19,13 @@ ROOT = PACKAGE_DIR.parent
 TEMPLATES = ROOT / "templates"
 LOCALES = ("zh_Hans_CN", "en")
 SOURCE_LOCALE = "en"
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+KEYWORDS = {
+    **DEFAULT_KEYWORDS,
+    "_l": None,
+    "lazy_gettext": None,
+    "lazy_ngettext": (1, 2),
+    "lazy_pgettext": ((1, "c"), 2),
+}
 TEMPLATE_SUFFIXES = {".html", ".txt", ".xml"}
 JINJA_OPTIONS = {"extensions": "jinja2.ext.do,jinja2.ext.loopcontrols"}
 
@@ -129,6 +135,26 @@ def missing() -> list[str]:
     return problems
 
 
+def inconsistent() -> list[str]:
+    """Return messages that two catalogs translate differently (Flask-Babel would pick one)."""
+    seen: dict[tuple, dict[str, list[str]]] = {}
+    for name, directory in catalog_dirs().items():
+        for locale in LOCALES:
+            path = po_path(directory, locale)
+            if not path.exists():
+                continue
+            with open(path, "rb") as fh:
+                for message in read_po(fh, locale=locale):
+                    if message.id and message.string:
+                        key = (locale, str(message.id), message.context or "")
+                        seen.setdefault(key, {}).setdefault(str(message.string), []).append(name)
+    return [
+        f"{locale}: {msgid!r} → " + "; ".join(f"{s!r} in {', '.join(c)}" for s, c in found.items())
+        for (locale, msgid, _ctx), found in sorted(seen.items())
+        if len(found) > 1
+    ]
+
+
 def fill(name: str, locale: str, json_file: str) -> None:
     """Set translations of catalog `name` from a JSON object {msgid: msgstr}."""
     import json
@@ -154,7 +180,7 @@ def main(argv: list[str]) -> int:
     if command == "fill":
         fill(*argv[1:4])
         return 0
-    problems = missing()
+    problems = missing() + inconsistent()
     for line in problems:
         print(line)
     return 1 if problems else 0

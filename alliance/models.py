@@ -11,6 +11,14 @@ from alliance.members.models import (  # noqa: F401
     UnitLogo,
     UnitMembership,
 )
+from alliance.membership.models import (  # noqa: F401
+    Application,
+    ApplicationStep,
+    ChangeRequest,
+    ImportPreview,
+    Invitation,
+    UnitHistory,
+)
 from alliance.resources.models import (  # noqa: F401
     Inquiry,
     InquiryMessage,

@@ -17,3 +17,11 @@ def test_every_feature_catalog_exists():
     for directory in dirs.values():
         for locale in i18n_tool.LOCALES:
             assert i18n_tool.po_path(directory, locale).exists()
+
+
+def test_shared_messages_are_translated_alike():
+    """The catalogs are merged at run time, so one msgid must have one translation."""
+    problems = i18n_tool.inconsistent()
+    assert problems == [], "messages translated differently in two catalogs:\n" + "\n".join(
+        problems
+    )

@@ -4,6 +4,7 @@ import unicodedata
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import (
     CheckConstraint,
     Column,
@@ -45,10 +46,10 @@ TIERS = {
 STATUS_APPLICANT, STATUS_ACTIVE = "applicant", "active"
 STATUS_SUSPENDED, STATUS_WITHDRAWN, STATUS_REMOVED = "suspended", "withdrawn", "removed"
 STATUSES = {
-    STATUS_APPLICANT: _l("Applicant"),
+    STATUS_APPLICANT: lazy_pgettext("unit status", "Applicant"),
     STATUS_ACTIVE: _l("Active"),
     STATUS_SUSPENDED: _l("Suspended"),
-    STATUS_WITHDRAWN: _l("Withdrawn"),
+    STATUS_WITHDRAWN: lazy_pgettext("unit status", "Withdrawn"),
     STATUS_REMOVED: _l("Removed"),
 }
 

@@ -38,8 +38,8 @@ def _units(app):
 def test_visitor_searches_filters_and_opens_a_profile(page, live_app):
     _units(live_app)
     page.goto("/")
-    page.get_by_role("navigation").get_by_role("link", name="会员单位").click()
-    expect(page.get_by_role("heading", name="会员单位")).to_be_visible()
+    page.get_by_role("navigation").get_by_role("link", name="成员单位").click()
+    expect(page.get_by_role("heading", name="成员单位")).to_be_visible()
     expect(page.locator("#result-count")).to_contain_text("3")
 
     page.get_by_label("搜索", exact=True).fill("软件")

@@ -1,0 +1,1 @@
+"""Joining and keeping membership: applications, self-service profiles, colleagues, secretariat unit tools."""

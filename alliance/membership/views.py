@@ -1,0 +1,472 @@
+"""Applying for membership, the unit's self-service pages, colleagues and invitations."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
+
+from alliance.auth import services as auth_services
+from alliance.auth.views import start_session
+from alliance.extensions import db, limiter
+from alliance.i18n import is_english
+from alliance.members.models import (
+    STATUS_REMOVED,
+    STATUS_WITHDRAWN,
+    Certification,
+    MemberUnit,
+    ServiceLine,
+    UnitMembership,
+)
+from alliance.membership import services
+from alliance.membership.forms import (
+    AcceptInvitationForm,
+    ApplicationForm,
+    InviteForm,
+    ProfileForm,
+    RoleForm,
+)
+from alliance.membership.models import ChangeRequest, Invitation, UnitHistory
+from alliance.pagination import paginate
+
+bp = Blueprint("membership", __name__)
+
+CLOSED_STATUSES = (STATUS_REMOVED, STATUS_WITHDRAWN)
+
+
+@bp.app_template_global()
+def membership_public_notice() -> dict:
+    """Units in public notice and recently admitted units, for the home page."""
+    return services.public_notice()
+
+
+@bp.app_template_global()
+def membership_label(kind: str, code) -> str:
+    """Return the reader's label for a stored code (org_type, tier, status, field, …)."""
+    if code is None or code == "":
+        return ""
+    labels = services.LABELS.get(kind, {})
+    return str(labels.get(code, code))
+
+
+def _apply_limit() -> str:
+    return current_app.config["APPLY_RATE_LIMIT"]
+
+
+def _invite_limit() -> str:
+    return current_app.config["INVITE_RATE_LIMIT"]
+
+
+def _form_error(form, error: services.MembershipError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+# Applying --------------------------------------------------------------------------------
+
+
+@bp.route("/apply", methods=["GET", "POST"])
+@limiter.limit(_apply_limit, methods=["POST"])
+def apply():
+    """Apply for membership on behalf of an organisation."""
+    signed_in = current_user.is_authenticated
+    if signed_in and current_user.membership is not None:
+        return render_template("membership/apply_blocked.html", unit=current_user.membership.unit)
+    pending = services.open_application_of(current_user) if signed_in else None
+    if pending is not None:
+        return render_template("membership/apply_blocked.html", application=pending)
+    form = ApplicationForm(with_account=not signed_in)
+    if form.validate_on_submit():
+        unit_data = {
+            k: getattr(form, k).data
+            for k in (
+                "name_zh",
+                "name_en",
+                "credit_code",
+                "org_type",
+                "district",
+                "address",
+                "phone",
+                "email",
+                "website",
+                "intro_zh",
+                "intro_en",
+            )
+        }
+        licence = {
+            k: getattr(form, k).data
+            for k in (
+                "legal_representative",
+                "registered_capital",
+                "established_on",
+                "registered_address",
+                "business_scope",
+                "contact_name",
+                "contact_phone",
+            )
+        }
+        try:
+            if signed_in:
+                applicant = current_user._get_current_object()
+            else:
+                applicant = auth_services.create_user(
+                    form.account_email.data,
+                    form.password.data,
+                    form.account_name.data,
+                    locale="en" if is_english() else "zh_Hans_CN",
+                )
+            services.submit_application(unit_data, licence, applicant)
+            db.session.commit()
+        except services.MembershipError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        except IntegrityError:
+            db.session.rollback()
+            form.form_errors.append(
+                _(
+                    "A unit with this name or credit code, or an account with this email, was registered a moment ago."
+                )
+            )
+        else:
+            if not signed_in:
+                start_session(applicant)
+            flash(
+                _("Your application has been received. We sent you a confirmation by email."),
+                "success",
+            )
+            return redirect(url_for("membership.my_unit"))
+    return render_template("membership/apply.html", form=form)
+
+
+# Self-service ----------------------------------------------------------------------------
+
+
+def load_unit(unit_id: int | None, *, admin: bool = False) -> MemberUnit | None:
+    """Return the unit for a self-service page: 404 if missing, 403 if the user may not.
+
+    Without an id it is the signed-in user's own unit (None when they have none). People of
+    the unit may view it; its admins and the secretariat may change it.
+    """
+    user = current_user._get_current_object()
+    if unit_id is None:
+        membership = user.membership
+        if membership is None:
+            return None
+        unit = membership.unit
+    else:
+        unit = db.get_or_404(MemberUnit, unit_id)
+    allowed = unit.can_edit(user) if admin else (user.is_secretariat or unit.role_of(user))
+    if admin and unit.status in CLOSED_STATUSES and not user.is_secretariat:
+        allowed = False  # a unit that withdrew or was removed is no longer kept by its people
+    if not allowed:
+        abort(403)
+    return unit
+
+
+def _no_unit():
+    application = services.latest_application_of(current_user)
+    return render_template("membership/no_unit.html", application=application)
+
+
+def _profile_form(unit: MemberUnit) -> ProfileForm:
+    certs = db.session.scalars(select(Certification).order_by(Certification.position)).all()
+    held = {uc.certification_id: uc for uc in unit.certifications}
+    entries = [
+        {
+            "certification_id": str(c.id),
+            "held": c.id in held,
+            "level": held[c.id].level if c.id in held else "",
+            "year": held[c.id].year if c.id in held else None,
+        }
+        for c in certs
+    ]
+    data = None
+    if request.method == "GET":
+        # Plain data, not obj=unit: the unit's relationship attributes would shadow these.
+        data = {f: getattr(unit, f) for f in (*services.DIRECT_FIELDS, *services.KEY_FIELDS)}
+        data["certifications"] = entries
+        data["service_lines"] = [s.id for s in unit.service_lines]
+    form = ProfileForm(data=data, unit=unit)
+    lines = db.session.scalars(select(ServiceLine).order_by(ServiceLine.position)).all()
+    form.service_lines.choices = [SelectChoice(s.id, f"{s.category} · {s.label}") for s in lines]
+    form.cert_labels = {str(c.id): c.label for c in certs}
+    return form
+
+
+@bp.route("/my/unit", methods=["GET", "POST"], defaults={"unit_id": None})
+@bp.route("/my/units/<int:unit_id>", methods=["GET", "POST"])
+@login_required
+def my_unit(unit_id: int | None):
+    """Show the unit's profile; its admins (and the secretariat) edit it here."""
+    unit = load_unit(unit_id)
+    if unit is None:
+        return _no_unit()
+    can_edit = unit.can_edit(current_user) and (
+        current_user.is_secretariat or unit.status not in CLOSED_STATUSES
+    )
+    if request.method == "POST" and not can_edit:
+        abort(403)
+    form = _profile_form(unit) if can_edit else None
+    if form is not None and form.validate_on_submit():
+        data = {
+            field: getattr(form, field).data
+            for field in (*services.DIRECT_FIELDS, *services.KEY_FIELDS)
+        }
+        certifications = [
+            {
+                "certification_id": int(entry.certification_id.data),
+                "level": entry.level.data,
+                "year": entry.year.data,
+            }
+            for entry in form.certifications
+            if entry.held.data and (entry.certification_id.data or "").isdigit()
+        ]
+        try:
+            change = services.update_profile(
+                unit,
+                data,
+                current_user._get_current_object(),
+                service_line_ids=form.service_lines.data or [],
+                certifications=certifications,
+            )
+            db.session.commit()
+        except services.MembershipError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        except IntegrityError:
+            db.session.rollback()
+            form.form_errors.append(_("Another change was saved at the same moment; try again."))
+        else:
+            flash(_("The profile has been saved."), "success")
+            if change is not None:
+                flash(
+                    _(
+                        "Changes to the names, credit code or type wait for the secretariat's "
+                        "approval; until then the public sees the current values."
+                    ),
+                    "info",
+                )
+            return redirect(url_for("membership.my_unit", unit_id=unit_id))
+    pending = services.open_change_request(unit)
+    return render_template(
+        "membership/my_unit.html", unit=unit, form=form, pending=pending, unit_id=unit_id
+    )
+
+
+@bp.route("/my/unit/history", defaults={"unit_id": None})
+@bp.route("/my/units/<int:unit_id>/history")
+@login_required
+def history(unit_id: int | None):
+    """List every change to the unit: field, old, new, who, when."""
+    unit = load_unit(unit_id, admin=True)
+    if unit is None:
+        return _no_unit()
+    page = paginate(
+        select(UnitHistory)
+        .where(UnitHistory.unit_id == unit.id)
+        .options(selectinload(UnitHistory.actor))
+        .order_by(UnitHistory.id.desc()),
+        per_page=50,
+    )
+    requests = db.session.scalars(
+        select(ChangeRequest)
+        .where(ChangeRequest.unit_id == unit.id)
+        .order_by(ChangeRequest.id.desc())
+        .limit(20)
+    ).all()
+    return render_template(
+        "membership/history.html",
+        unit=unit,
+        page=page,
+        requests=requests,
+        unit_id=unit_id,
+        sources=services.SOURCE_LABELS,
+    )
+
+
+@bp.route("/my/unit/people", defaults={"unit_id": None})
+@bp.route("/my/units/<int:unit_id>/people")
+@login_required
+def people(unit_id: int | None):
+    """List the unit's people; admins invite, remove and change roles here."""
+    unit = load_unit(unit_id)
+    if unit is None:
+        return _no_unit()
+    return _render_people(unit, InviteForm())
+
+
+def _render_people(unit: MemberUnit, invite_form, status=200):
+    memberships = db.session.scalars(
+        select(UnitMembership)
+        .where(UnitMembership.unit_id == unit.id)
+        .options(selectinload(UnitMembership.user))
+        .order_by(UnitMembership.role, UnitMembership.id)
+    ).all()
+    invitations = db.session.scalars(
+        select(Invitation)
+        .where(
+            Invitation.unit_id == unit.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .order_by(Invitation.id.desc())
+    ).all()
+    return render_template(
+        "membership/people.html",
+        unit=unit,
+        memberships=memberships,
+        invitations=invitations,
+        invite_form=invite_form,
+        role_form=RoleForm(),
+        can_edit=unit.can_edit(current_user),
+        now=services.utcnow(),
+    ), status
+
+
+@bp.post("/my/units/<int:unit_id>/invite")
+@limiter.limit(_invite_limit, methods=["POST"])
+@login_required
+def invite(unit_id: int):
+    """Invite a colleague by email."""
+    unit = load_unit(unit_id, admin=True)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            services.invite(
+                unit, form.email.data, form.role.data, current_user._get_current_object()
+            )
+            db.session.commit()
+        except services.MembershipError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            flash(_("The invitation has been sent to %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("membership.people", unit_id=unit.id))
+    return _render_people(unit, form, 400)
+
+
+def _membership_or_404(unit: MemberUnit, membership_id: int) -> UnitMembership:
+    return db.one_or_404(
+        select(UnitMembership).where(
+            UnitMembership.id == membership_id, UnitMembership.unit_id == unit.id
+        )
+    )
+
+
+def _people_action(unit_id: int, membership_id: int, action) -> object:
+    unit = load_unit(unit_id, admin=True)
+    membership = _membership_or_404(unit, membership_id)
+    try:
+        action(unit, membership)
+        db.session.commit()
+    except services.MembershipError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("membership.people", unit_id=unit.id))
+    flash(_("Saved."), "success")
+    if unit.role_of(current_user) is None and not current_user.is_secretariat:
+        return redirect(url_for("main.index"))
+    return redirect(url_for("membership.people", unit_id=unit.id))
+
+
+@bp.post("/my/units/<int:unit_id>/people/<int:membership_id>/role")
+@login_required
+def set_role(unit_id: int, membership_id: int):
+    """Change a colleague's role (hand admin over)."""
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    return _people_action(
+        unit_id, membership_id, lambda u, m: services.set_role(u, m, form.role.data, user)
+    )
+
+
+@bp.post("/my/units/<int:unit_id>/people/<int:membership_id>/remove")
+@login_required
+def remove_member(unit_id: int, membership_id: int):
+    """Remove a colleague from the unit."""
+    user = current_user._get_current_object()
+    return _people_action(unit_id, membership_id, lambda u, m: services.remove_member(u, m, user))
+
+
+@bp.post("/my/units/<int:unit_id>/people/<int:membership_id>/representative")
+@login_required
+def make_representative(unit_id: int, membership_id: int):
+    """Name this colleague the unit's representative (会员代表)."""
+    user = current_user._get_current_object()
+    return _people_action(
+        unit_id, membership_id, lambda u, m: services.set_representative(u, m.user, user)
+    )
+
+
+@bp.post("/my/units/<int:unit_id>/invitations/<int:invitation_id>/revoke")
+@login_required
+def revoke_invitation(unit_id: int, invitation_id: int):
+    """Withdraw an unused invitation."""
+    unit = load_unit(unit_id, admin=True)
+    invitation = db.one_or_404(
+        select(Invitation).where(Invitation.id == invitation_id, Invitation.unit_id == unit.id)
+    )
+    services.revoke_invitation(invitation, current_user._get_current_object())
+    db.session.commit()
+    flash(_("The invitation has been withdrawn."), "success")
+    return redirect(url_for("membership.people", unit_id=unit.id))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """Join a unit through an invitation: create an account, or attach the signed-in one."""
+    invitation = services.invitation_for_token(token)
+    if invitation is None or not invitation.is_usable(services.utcnow()):
+        return render_template("membership/invitation_invalid.html"), 404
+    existing = auth_services.find_user_by_email(invitation.email)
+    if current_user.is_authenticated:
+        if existing is None or existing.id != current_user.id:
+            return render_template(
+                "membership/invitation.html", invitation=invitation, wrong_account=True
+            ), 403
+        form = None
+    elif existing is not None:
+        return render_template("membership/invitation.html", invitation=invitation, sign_in=True)
+    else:
+        form = AcceptInvitationForm()
+    if request.method == "POST" and (form is None or form.validate_on_submit()):
+        user = current_user._get_current_object() if form is None else None
+        if user is None:
+            user = auth_services.create_user(
+                invitation.email,
+                form.password.data,
+                form.display_name.data,
+                locale="en" if is_english() else "zh_Hans_CN",
+            )
+        try:
+            services.accept_invitation(invitation, user)
+            db.session.commit()
+        except services.MembershipError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+            return render_template("membership/invitation.html", invitation=invitation), 409
+        except IntegrityError:
+            db.session.rollback()
+            flash(_("Your account already belongs to a member unit."), "danger")
+            return render_template("membership/invitation.html", invitation=invitation), 409
+        if form is not None:
+            start_session(user)
+        flash(_("Welcome to %(unit)s.", unit=invitation.unit.display_name), "success")
+        return redirect(url_for("membership.my_unit"))
+    return render_template("membership/invitation.html", invitation=invitation, form=form)

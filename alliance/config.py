@@ -52,6 +52,7 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute")
     RESET_TOKEN_MAX_AGE = 3600
+    VOTE_RATE_LIMIT = os.environ.get("VOTE_RATE_LIMIT", "10 per minute")
 
     # Flask-Limiter: memory by default, Redis when configured.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

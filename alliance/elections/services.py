@@ -141,12 +141,14 @@ def create_election(
     term: CouncilTerm, stage: int, title_zh: str, title_en: str | None = None, **rules
 ) -> Election:
     """Create an election of a term in draft, with one contest per office of its stage."""
-    election = Election(term=term, stage=stage, title_zh=title_zh, title_en=title_en, **rules)
-    election.contests = [
+    contests = [
         Contest(office=o.office, seats=o.seats, position=o.position)
         for o in term.offices
         if o.office in STAGE_OFFICES[stage]
     ]
+    election = Election(
+        term=term, stage=stage, title_zh=title_zh, title_en=title_en, contests=contests, **rules
+    )
     db.session.add(election)
     audit.record("election.create", election, new={"stage": stage, "title": title_zh, **rules})
     return election

@@ -14,6 +14,7 @@ from alliance.elections.forms import (
     RulesForm,
     SeatsForm,
     TermForm,
+    options,
     to_local,
 )
 from alliance.elections.models import (
@@ -47,7 +48,7 @@ def index():
     elections = db.session.scalars(select(Election).order_by(Election.id.desc())).all()
     term_form = TermForm(prefix="term")
     election_form = ElectionForm(prefix="election")
-    election_form.term_id.choices = [(t.id, t.title) for t in terms]
+    election_form.term_id.choices = options([(t.id, t.title) for t in terms])
     return render_template(
         "elections/admin/index.html",
         terms=terms,
@@ -75,7 +76,7 @@ def create_term():
             form.form_errors.append(exc.message)
     terms = db.session.scalars(select(CouncilTerm).order_by(CouncilTerm.number.desc())).all()
     election_form = ElectionForm(prefix="election")
-    election_form.term_id.choices = [(t.id, t.title) for t in terms]
+    election_form.term_id.choices = options([(t.id, t.title) for t in terms])
     elections = db.session.scalars(select(Election).order_by(Election.id.desc())).all()
     return render_template(
         "elections/admin/index.html",
@@ -92,7 +93,7 @@ def create():
     """Create an election of a term, in draft."""
     form = ElectionForm(prefix="election")
     terms = db.session.scalars(select(CouncilTerm).order_by(CouncilTerm.number.desc())).all()
-    form.term_id.choices = [(t.id, t.title) for t in terms]
+    form.term_id.choices = options([(t.id, t.title) for t in terms])
     if form.validate_on_submit():
         term = db.session.get(CouncilTerm, form.term_id.data)
         election = services.create_election(
@@ -119,13 +120,15 @@ def _dashboard(election: Election, rules_form=None, status=200, **forms):
         rules_form.voting_opens_at.data = to_local(election.voting_opens_at)
         rules_form.voting_closes_at.data = to_local(election.voting_closes_at)
     nomination_form = forms.get("nomination_form") or NominationForm(prefix="nom")
-    nomination_form.contest_id.choices = [(c.id, c.label) for c in election.contests]
+    nomination_form.contest_id.choices = options([(c.id, c.label) for c in election.contests])
     units = db.session.scalars(
         select(MemberUnit).where(MemberUnit.status == STATUS_ACTIVE).order_by(MemberUnit.name_zh)
     ).all()
-    nomination_form.unit_id.choices = [(u.id, u.display_name) for u in units]
+    nomination_form.unit_id.choices = options([(u.id, u.display_name) for u in units])
     proxy_form = forms.get("proxy_form") or ProxyForm(prefix="proxy")
-    proxy_form.unit_id.choices = [(e.unit_id, e.unit.display_name) for e in election.electorate]
+    proxy_form.unit_id.choices = options(
+        [(e.unit_id, e.unit.display_name) for e in election.electorate]
+    )
     cast, electorate = services.turnout(election)
     return render_template(
         "elections/admin/dashboard.html",
@@ -238,8 +241,10 @@ def nominate(election_id: int):
     """Record a nomination made by the outgoing council."""
     election = _election(election_id)
     form = NominationForm(prefix="nom")
-    form.contest_id.choices = [(c.id, c.label) for c in election.contests]
-    form.unit_id.choices = [(u.id, u.display_name) for u in db.session.scalars(select(MemberUnit))]
+    form.contest_id.choices = options([(c.id, c.label) for c in election.contests])
+    form.unit_id.choices = options(
+        [(u.id, u.display_name) for u in db.session.scalars(select(MemberUnit))]
+    )
     if not form.validate_on_submit():
         return _dashboard(election, status=400, nomination_form=form)
     contest = db.session.get(Contest, form.contest_id.data)
@@ -296,7 +301,7 @@ def proxy(election_id: int):
     """Record (or remove) the proxy a unit authorised in writing."""
     election = _election(election_id)
     form = ProxyForm(prefix="proxy")
-    form.unit_id.choices = [(e.unit_id, e.unit.display_name) for e in election.electorate]
+    form.unit_id.choices = options([(e.unit_id, e.unit.display_name) for e in election.electorate])
     try:
         if not form.validate_on_submit():
             raise services.ElectionError(_("Choose a unit and give a valid email."))

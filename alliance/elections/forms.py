@@ -37,8 +37,17 @@ def to_local(utc: datetime | None) -> datetime | None:
     return utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(SHANGHAI).replace(tzinfo=None)
 
 
+def options(pairs) -> list:
+    """Return select options in the form this WTForms version expects."""
+    try:
+        from wtforms.fields.choices import SelectChoice
+    except ImportError:  # WTForms < 3.2 takes (value, label) tuples
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def _choices(mapping):
-    return [(k, v) for k, v in mapping.items()]
+    return options(mapping.items())
 
 
 class TermForm(FlaskForm):
@@ -114,7 +123,19 @@ class RulesForm(FlaskForm):
             raise ValidationError(_l("The window must close after it opens."))
 
     def values(self) -> dict:
-        keys = ["ballot_form", "contested_required", "proxies_allowed", "quorum_num", "quorum_den", "quorum_cmp", "quorum_base", "threshold_num", "threshold_den", "threshold_cmp", "threshold_base"]
+        keys = [
+            "ballot_form",
+            "contested_required",
+            "proxies_allowed",
+            "quorum_num",
+            "quorum_den",
+            "quorum_cmp",
+            "quorum_base",
+            "threshold_num",
+            "threshold_den",
+            "threshold_cmp",
+            "threshold_base",
+        ]
         data = {k: getattr(self, k).data for k in keys}
         data["voting_opens_at"] = to_utc(self.voting_opens_at.data)
         data["voting_closes_at"] = to_utc(self.voting_closes_at.data)
@@ -154,6 +175,6 @@ class VerifyForm(FlaskForm):
 class AnswerForm(FlaskForm):
     answer = RadioField(
         _l("Answer"),
-        choices=[("accept", _l("Accept")), ("decline", _l("Decline"))],
+        choices=options([("accept", _l("Accept")), ("decline", _l("Decline"))]),
         validators=[DataRequired()],
     )

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from alliance.elections import services
-from alliance.elections.forms import AnswerForm, NominationForm, VerifyForm
+from alliance.elections.forms import AnswerForm, NominationForm, VerifyForm, options
 from alliance.elections.models import (
     DRAFT,
     NOMINATING,
@@ -237,11 +237,11 @@ def nominate(election_id: int):
             "elections/message.html", election=election, message=_("Nominations are not open.")
         ), 409
     form = NominationForm()
-    form.contest_id.choices = [(c.id, c.label) for c in election.contests]
+    form.contest_id.choices = options([(c.id, c.label) for c in election.contests])
     units = db.session.scalars(
         select(MemberUnit).where(MemberUnit.status == STATUS_ACTIVE).order_by(MemberUnit.name_zh)
     ).all()
-    form.unit_id.choices = [(u.id, u.display_name) for u in units]
+    form.unit_id.choices = options([(u.id, u.display_name) for u in units])
     if form.validate_on_submit():
         contest = next(c for c in election.contests if c.id == form.contest_id.data)
         unit = db.session.get(MemberUnit, form.unit_id.data)

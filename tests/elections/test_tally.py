@@ -8,8 +8,14 @@ from hypothesis import strategies as st
 from alliance.elections.tally import meets, tally
 
 
-def config(candidates=3, seats=2, electorate=10, quorum=(2, 3, ">=", "electorate"),
-           threshold=(1, 2, ">", "cast"), form="approve_oppose"):
+def config(
+    candidates=3,
+    seats=2,
+    electorate=10,
+    quorum=(2, 3, ">=", "electorate"),
+    threshold=(1, 2, ">", "cast"),
+    form="approve_oppose",
+):
     q = dict(zip(("num", "den", "cmp", "base"), quorum, strict=True))
     t = dict(zip(("num", "den", "cmp", "base"), threshold, strict=True))
     return {

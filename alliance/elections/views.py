@@ -186,6 +186,8 @@ def vote(election_id: int):
         receipt = services.cast_ballot(election, current_user, clean)
         db.session.commit()
     except IntegrityError:
+        # Another request of the same unit won the race: the UNIQUE key refused this one.
+        db.session.rollback()
         return _error(services.AlreadyVoted(), election=election)
     except services.ElectionError as exc:
         return _error(exc, election=election)

@@ -56,7 +56,10 @@ def test_stage2_sets_officers_and_tiers(in_app):
     now = services.db_now()
     from datetime import timedelta
 
-    stage1.voting_opens_at, stage1.voting_closes_at = now - timedelta(hours=1), now + timedelta(hours=1)
+    stage1.voting_opens_at, stage1.voting_closes_at = (
+        now - timedelta(hours=1),
+        now + timedelta(hours=1),
+    )
     services.confirm_candidates(stage1)
     services.open_voting(stage1)
     for unit in units:
@@ -81,7 +84,10 @@ def test_stage2_sets_officers_and_tiers(in_app):
     for contest, unit in ((chair_contest, units[0]), (vice_contest, units[1])):
         cand = services.nominate(contest, unit, officer, None, by_council=True)
         services.respond(cand, officer, True, on_behalf=True)
-    stage2.voting_opens_at, stage2.voting_closes_at = now - timedelta(hours=1), now + timedelta(hours=1)
+    stage2.voting_opens_at, stage2.voting_closes_at = (
+        now - timedelta(hours=1),
+        now + timedelta(hours=1),
+    )
     services.confirm_candidates(stage2)
     services.open_voting(stage2)
     ids = candidate_ids(stage2)

@@ -78,10 +78,12 @@ class ElectionForm(FlaskForm):
     stage = SelectField(
         _l("Stage"),
         coerce=int,
-        choices=[
-            (1, _l("Stage 1: the assembly elects the council")),
-            (2, _l("Stage 2: the council elects its officers")),
-        ],
+        choices=options(
+            [
+                (1, _l("Stage 1: the assembly elects the council")),
+                (2, _l("Stage 2: the council elects its officers")),
+            ]
+        ),
     )
     title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(), Length(max=200)])
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])

@@ -393,6 +393,12 @@ def open_voting(election: Election) -> None:
     if election.voting_closes_at <= db_now():
         raise ElectionError(_("The voting window has already ended."))
     check_candidates(election)
+    _freeze(election)
+
+
+def _freeze(election: Election) -> None:
+    """Store the canonical configuration and its hash and move to voting_open."""
+    check_action(election, "open_voting")
     db.session.flush()
     config = frozen_config(election)
     election.frozen_config = config
@@ -659,7 +665,19 @@ def cast_ballot(election: Election, user, choices: dict) -> str:
     if has_voted(election, entry.unit_id):
         raise AlreadyVoted()
     clean = check_choices(election, choices)
-    db.session.add(Participation(election_id=election.id, unit_id=entry.unit_id, voter_id=user.id))
+    return _record_ballot(election, entry.unit_id, user, clean)
+
+
+def _record_ballot(election: Election, unit_id: int, user, clean: dict, voted_at=None) -> str:
+    """Write participation, then the ballot, in the caller's transaction; return the receipt."""
+    db.session.add(
+        Participation(
+            election_id=election.id,
+            unit_id=unit_id,
+            voter_id=user.id,
+            voted_at=voted_at or utcnow(),
+        )
+    )
     db.session.flush()  # the UNIQUE key decides here, before the ballot exists
     receipt = new_receipt()
     db.session.add(Ballot(receipt=receipt, election_id=election.id, choices=clean))

@@ -51,7 +51,7 @@ def _choices(mapping):
 
 
 class TermForm(FlaskForm):
-    number = IntegerField(_l("Term number (届)"), validators=[InputRequired(), NumberRange(1, 99)])
+    number = IntegerField(_l("Term number"), validators=[InputRequired(), NumberRange(1, 99)])
     starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
     ends_on = DateField(_l("Ends on"), validators=[DataRequired()])
     seats_chair = IntegerField(str(OFFICES["chair"]), default=1, validators=[NumberRange(0, 5)])
@@ -92,8 +92,10 @@ class ElectionForm(FlaskForm):
 
 class RulesForm(FlaskForm):
     ballot_form = SelectField(_l("Ballot form"), choices=_choices(BALLOT_FORMS))
-    contested_required = BooleanField(_l("More candidates than seats required (差额)"))
-    proxies_allowed = BooleanField(_l("Proxies allowed (授权委托)"))
+    contested_required = BooleanField(
+        _l("Contested election required (more candidates than seats)")
+    )
+    proxies_allowed = BooleanField(_l("Proxies allowed"))
     quorum_num = IntegerField(
         _l("Quorum numerator"), validators=[InputRequired(), NumberRange(0, 1000)]
     )

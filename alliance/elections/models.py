@@ -37,11 +37,11 @@ CHAIR, VICE_CHAIR, SECRETARY_GENERAL, STANDING, COUNCIL = (
     "council",
 )
 OFFICES = {
-    CHAIR: _l("Chairman (理事长)"),
-    VICE_CHAIR: _l("Vice-chairman (副理事长)"),
-    SECRETARY_GENERAL: _l("Secretary-general (秘书长)"),
-    STANDING: _l("Standing council member (常务理事)"),
-    COUNCIL: _l("Council member (理事)"),
+    CHAIR: _l("Chairman"),
+    VICE_CHAIR: _l("Vice-chairman"),
+    SECRETARY_GENERAL: _l("Secretary-general"),
+    STANDING: _l("Standing council member"),
+    COUNCIL: _l("Council member"),
 }
 OFFICE_ORDER = list(OFFICES)
 
@@ -71,7 +71,7 @@ BALLOT_FORMS = {
     FORM_UP_TO_N: _l("Vote for up to N candidates"),
 }
 CMP_AT_LEAST, CMP_MORE_THAN = ">=", ">"
-COMPARATORS = {CMP_AT_LEAST: _l("at least (以上)"), CMP_MORE_THAN: _l("more than (超过)")}
+COMPARATORS = {CMP_AT_LEAST: _l("at least (inclusive)"), CMP_MORE_THAN: _l("more than (exclusive)")}
 BASE_ELECTORATE, BASE_CAST, BASE_VALID = "electorate", "cast", "valid"
 BASES = {
     BASE_ELECTORATE: _l("the electorate"),

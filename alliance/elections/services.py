@@ -292,7 +292,7 @@ def check_candidates(election: Election) -> list[str]:
         if election.contested_required and len(standing) <= contest.seats:
             raise ElectionError(
                 _(
-                    "%(office)s: the rules require more candidates than seats (差额).",
+                    "%(office)s: the rules require more candidates than seats.",
                     office=contest.label,
                 )
             )

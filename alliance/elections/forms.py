@@ -54,19 +54,15 @@ class TermForm(FlaskForm):
     number = IntegerField(_l("Term number"), validators=[InputRequired(), NumberRange(1, 99)])
     starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
     ends_on = DateField(_l("Ends on"), validators=[DataRequired()])
-    seats_chair = IntegerField(str(OFFICES["chair"]), default=1, validators=[NumberRange(0, 5)])
+    seats_chair = IntegerField(OFFICES["chair"], default=1, validators=[NumberRange(0, 5)])
     seats_vice_chair = IntegerField(
-        str(OFFICES["vice_chair"]), default=3, validators=[NumberRange(0, 20)]
+        OFFICES["vice_chair"], default=3, validators=[NumberRange(0, 20)]
     )
     seats_secretary_general = IntegerField(
-        str(OFFICES["secretary_general"]), default=0, validators=[NumberRange(0, 5)]
+        OFFICES["secretary_general"], default=0, validators=[NumberRange(0, 5)]
     )
-    seats_standing = IntegerField(
-        str(OFFICES["standing"]), default=0, validators=[NumberRange(0, 50)]
-    )
-    seats_council = IntegerField(
-        str(OFFICES["council"]), default=11, validators=[NumberRange(1, 200)]
-    )
+    seats_standing = IntegerField(OFFICES["standing"], default=0, validators=[NumberRange(0, 50)])
+    seats_council = IntegerField(OFFICES["council"], default=11, validators=[NumberRange(1, 200)])
     submit = SubmitField(_l("Create term"))
 
     def offices(self) -> dict[str, int]:
@@ -148,7 +144,7 @@ class RulesForm(FlaskForm):
 
 class NominationForm(FlaskForm):
     contest_id = SelectField(_l("Office"), coerce=int)
-    unit_id = SelectField(_l("Member unit"), coerce=int)
+    unit_id = SelectField(_l("Nominee unit"), coerce=int)
     statement = TextAreaField(_l("Statement"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Nominate"))
 
@@ -159,7 +155,7 @@ class CancelForm(FlaskForm):
 
 
 class ProxyForm(FlaskForm):
-    unit_id = SelectField(_l("Member unit"), coerce=int)
+    unit_id = SelectField(_l("Voting unit"), coerce=int)
     email = StringField(
         _l("Proxy's account email (empty to remove)"), validators=[Optional(), Email()]
     )

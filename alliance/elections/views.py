@@ -164,6 +164,7 @@ def vote(election_id: int):
         )
     choices = _choices_from_form()
     try:
+        # A refused ballot comes back on the same page with the message (nothing was written).
         clean = services.check_choices(election, choices)
     except services.ElectionError as exc:
         return render_template(
@@ -173,7 +174,7 @@ def vote(election_id: int):
             contests=contests,
             choices=choices,
             error=exc.message,
-        ), 400
+        )
     if request.form.get("step") != "confirm":
         return render_template(
             "elections/confirm.html",

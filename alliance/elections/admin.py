@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from alliance.auth import services as auth_services
 from alliance.elections import services
@@ -45,7 +46,9 @@ def _back(election: Election):
 def index():
     """List terms and elections; offer to create them."""
     terms = db.session.scalars(select(CouncilTerm).order_by(CouncilTerm.number.desc())).all()
-    elections = db.session.scalars(select(Election).order_by(Election.id.desc())).all()
+    elections = db.session.scalars(
+        select(Election).order_by(Election.id.desc()).options(selectinload(Election.term))
+    ).all()
     term_form = TermForm(prefix="term")
     election_form = ElectionForm(prefix="election")
     election_form.term_id.choices = options([(t.id, t.title) for t in terms])
@@ -117,6 +120,8 @@ def create():
 def _dashboard(election: Election, rules_form=None, status=200, **forms):
     if rules_form is None:
         rules_form = RulesForm(obj=election, formdata=None)
+        rules_form.nominations_open_at.data = to_local(election.nominations_open_at)
+        rules_form.nominations_close_at.data = to_local(election.nominations_close_at)
         rules_form.voting_opens_at.data = to_local(election.voting_opens_at)
         rules_form.voting_closes_at.data = to_local(election.voting_closes_at)
     nomination_form = forms.get("nomination_form") or NominationForm(prefix="nom")

@@ -108,6 +108,12 @@ class RulesForm(FlaskForm):
     )
     threshold_cmp = SelectField(_l("Threshold comparison"), choices=_choices(COMPARATORS))
     threshold_base = SelectField(_l("Threshold base"), choices=_choices(BASES))
+    nominations_open_at = DateTimeLocalField(
+        _l("Nominations open (Beijing time)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    nominations_close_at = DateTimeLocalField(
+        _l("Nominations close (Beijing time)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
     voting_opens_at = DateTimeLocalField(
         _l("Voting opens (Beijing time)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
@@ -137,6 +143,8 @@ class RulesForm(FlaskForm):
             "threshold_base",
         ]
         data = {k: getattr(self, k).data for k in keys}
+        data["nominations_open_at"] = to_utc(self.nominations_open_at.data)
+        data["nominations_close_at"] = to_utc(self.nominations_close_at.data)
         data["voting_opens_at"] = to_utc(self.voting_opens_at.data)
         data["voting_closes_at"] = to_utc(self.voting_closes_at.data)
         return data

@@ -235,6 +235,14 @@ class Election(db.Model):
             and self.voting_opens_at <= now < self.voting_closes_at
         )
 
+    def accepts_nominations(self, now: datetime) -> bool:
+        """Tell whether nominations are open at `now` (the window is optional)."""
+        if self.state != NOMINATING:
+            return False
+        if self.nominations_open_at and now < self.nominations_open_at:
+            return False
+        return not (self.nominations_close_at and now >= self.nominations_close_at)
+
     def candidates(self) -> list["Candidate"]:
         return [c for contest in self.contests for c in contest.candidates]
 

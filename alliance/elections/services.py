@@ -192,7 +192,7 @@ def nominate(
 ) -> Candidate:
     """Nominate a unit for a contest: its admin or representative, another's, or the council."""
     election = contest.election
-    if election.state != NOMINATING:
+    if not election.accepts_nominations(db_now()):
         raise ElectionError(_("Nominations are not open."), 409)
     if not unit.is_active:
         raise ElectionError(_("Only active member units can be nominated."))

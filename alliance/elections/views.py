@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from alliance.elections import services
 from alliance.elections.forms import AnswerForm, NominationForm, VerifyForm, options
@@ -57,6 +58,7 @@ def unit_council_seats(unit) -> list[CouncilSeat]:
     return db.session.scalars(
         select(CouncilSeat)
         .join(CouncilTerm)
+        .options(selectinload(CouncilSeat.term))
         .where(CouncilSeat.unit_id == unit.id)
         .order_by(CouncilTerm.number.desc(), CouncilSeat.office)
     ).all()
@@ -77,12 +79,20 @@ def council():
     term = _current_term()
     offices = []
     if term is not None:
-        seats = db.session.scalars(select(CouncilSeat).where(CouncilSeat.term_id == term.id)).all()
+        seats = db.session.scalars(
+            select(CouncilSeat)
+            .where(CouncilSeat.term_id == term.id)
+            .options(selectinload(CouncilSeat.unit).selectinload(MemberUnit.representative))
+        ).all()
         for office in OFFICE_ORDER:
             holders = sorted((s for s in seats if s.office == office), key=lambda s: s.unit.name_zh)
             if holders:
                 offices.append((holders[0].label, holders))
-    terms = db.session.scalars(select(CouncilTerm).order_by(CouncilTerm.number.desc())).all()
+    terms = db.session.scalars(
+        select(CouncilTerm)
+        .order_by(CouncilTerm.number.desc())
+        .options(selectinload(CouncilTerm.elections))
+    ).all()
     return render_template("elections/council.html", term=term, offices=offices, terms=terms)
 
 

@@ -205,3 +205,21 @@ def test_contested_rule_and_council_size_warning(in_app):
         units, seats=2, candidates=2, term=make_term(number=2, council=2)
     )
     assert services.confirm_candidates(bigger)  # 2 seats of 3 members is over a third
+
+
+def test_nomination_window_is_enforced(in_app):
+    units = make_voters(2)
+    election = services.create_election(make_term(council=1), 1, "提名时间")
+    db.session.flush()
+    services.open_nominations(election)
+    officer = make_user(roles=(ELECTION_OFFICER,))
+    now = services.db_now()
+    election.nominations_close_at = now - timedelta(seconds=1)
+    with pytest.raises(services.ElectionError):
+        services.nominate(election.contests[0], units[0], officer, None, by_council=True)
+    election.nominations_close_at = None
+    election.nominations_open_at = now + timedelta(hours=1)
+    with pytest.raises(services.ElectionError):
+        services.nominate(election.contests[0], units[0], officer, None, by_council=True)
+    election.nominations_open_at = now - timedelta(hours=1)
+    assert services.nominate(election.contests[0], units[0], officer, None, by_council=True)

@@ -291,3 +291,38 @@ def test_council_page_and_unit_seats_partial(app, client):
     current = page.text.split('id="current-council"')[1].split("</section>")[0]
     assert all(n in current for n in names)
     assert loser not in current.split("<h2")[0]
+
+
+def _count_queries(app, client, url):
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def listener(*_args):
+        seen.append(1)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def test_council_page_queries_do_not_grow_with_seats(app, client):
+    with app.app_context():
+        _published_stage1(make_voters(3), seats=2, candidates=3)
+        db.session.commit()
+    small = _count_queries(app, client, "/council")
+    with app.app_context():
+        units = make_voters(6)
+        election = open_election(units, seats=5, candidates=5, term=make_term(number=9, council=5))
+        for entry in election.electorate:  # every active unit, old and new
+            vote(election, entry.unit, dict.fromkeys(range(5), "approve"))
+        services.close_voting(election)
+        services.run_tally(election, None)
+        services.publish(election)
+        db.session.commit()
+    assert _count_queries(app, client, "/council") == small

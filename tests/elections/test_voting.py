@@ -264,3 +264,18 @@ def test_close_early_refused_unless_everyone_voted(in_app):
         services.cast_ballot(election, unit.representative, {})
     services.close_voting(election)
     assert election.state == "voting_closed"
+
+
+def test_vote_posts_are_rate_limited(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, VOTE_RATE_LIMIT="2 per minute")
+    with app.app_context():
+        units = make_voters(2)
+        election = open_election(units, seats=1, candidates=1)
+        eid, email = election.id, units[0].representative.email
+        db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"email": email, "password": PASSWORD})
+    codes = [
+        client.post(f"/elections/{eid}/vote", data={"step": "review"}).status_code for _ in range(3)
+    ]
+    assert codes == [200, 200, 429]

@@ -332,6 +332,8 @@ class Ballot(db.Model):
     """One secret ballot: a random receipt, its election and the choices — nothing else."""
 
     __tablename__ = "election_ballots"
+    # No hidden rowid on SQLite: rows are stored in random receipt order, not insertion order.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     receipt: Mapped[str] = mapped_column(String(32), primary_key=True)
     election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"), index=True)

@@ -435,7 +435,26 @@ def close_voting(election: Election) -> None:
         raise ElectionError(
             _("Voting closes at the end of the window, unless every unit has voted."), 409
         )
+    _reseal_ballots(election)
     _move(election, "close_voting", cast=cast, electorate=electorate)
+
+
+def _reseal_ballots(election: Election) -> None:
+    """Rewrite the ballots in random order in this one transaction.
+
+    During voting each ballot shares its transaction (PostgreSQL xmin) and insertion order
+    (SQLite rowid, heap position) with its participation row. Rewriting them all at close
+    leaves every ballot with the same transaction and a random physical order, so the
+    database keeps nothing that links a ballot to the unit that cast it.
+    """
+    rows = db.session.scalars(select(Ballot).where(Ballot.election_id == election.id)).all()
+    kept = [(b.receipt, b.choices) for b in rows]
+    for ballot in rows:
+        db.session.delete(ballot)
+    db.session.flush()
+    for receipt, choices in sorted(kept, key=lambda _b: secrets.randbits(64)):
+        db.session.add(Ballot(receipt=receipt, election_id=election.id, choices=choices))
+    db.session.flush()
 
 
 def candidate_unit_ids(election: Election) -> set[int]:
@@ -477,7 +496,10 @@ def publish(election: Election) -> None:
     """Recompute, make results public and immutable, seat the council or its officers."""
     check_action(election, "publish")
     config = verify_frozen(election)
-    result = tally_mod.tally(config, ballots_of(election))
+    ballots = ballots_of(election)
+    if turnout(election)[0] != len(ballots):
+        raise ElectionError(_("Ballots and participation do not match. Nothing was counted."), 409)
+    result = tally_mod.tally(config, ballots)
     if result != election.result or result["ballots_hash"] != election.ballots_hash:
         raise ElectionError(
             _(

@@ -106,7 +106,9 @@ def upgrade():
     sa.Column('election_id', sa.Integer(), nullable=False),
     sa.Column('choices', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['election_id'], ['elections.id'], name=op.f('fk_election_ballots_election_id_elections')),
-    sa.PrimaryKeyConstraint('receipt', name=op.f('pk_election_ballots'))
+    sa.PrimaryKeyConstraint('receipt', name=op.f('pk_election_ballots')),
+    # No hidden rowid on SQLite: rows are kept in (random) receipt order, not insertion order.
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('election_ballots', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_election_ballots_election_id'), ['election_id'], unique=False)

@@ -53,3 +53,37 @@ def test_audit_log_never_holds_choices_or_receipts(in_app):
     assert "oppose" not in dumped
     assert not any(r in dumped for r in receipts)
     assert "election.vote" not in dumped
+
+
+def test_closing_reseals_ballots_apart_from_participation(in_app):
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from alliance.elections import services
+    from alliance.elections.models import Election
+
+    units = make_voters(4)
+    election = open_election(units, seats=1, candidates=2)
+    receipts = {vote(election, unit, {0: "approve"}) for unit in units}
+    db.session.commit()
+    if db.engine.dialect.name == "sqlite":
+        # WITHOUT ROWID: no hidden insertion counter exists to line up with participation.
+        with pytest.raises(OperationalError):
+            db.session.execute(text("SELECT rowid FROM election_ballots")).all()
+        db.session.rollback()
+        services.close_voting(db.session.get(Election, election.id))
+        db.session.commit()
+        assert set(db.session.scalars(text("SELECT receipt FROM election_ballots"))) == receipts
+        return
+    services.close_voting(election)
+    db.session.commit()
+    after = db.session.execute(
+        text("SELECT xmin::text::bigint, receipt FROM election_ballots")
+    ).all()
+    assert {r for _m, r in after} == receipts
+    participations = set(
+        db.session.execute(text("SELECT xmin::text::bigint FROM election_participations")).scalars()
+    )
+    assert len({m for m, _r in after}) == 1  # one transaction for every ballot
+    assert not participations & {m for m, _r in after}

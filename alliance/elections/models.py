@@ -94,6 +94,16 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def chinese_number(n: int) -> str:
+    """Write 1–99 in Chinese numerals (第一届, 第十二届); larger numbers stay Arabic."""
+    digits = "零一二三四五六七八九"
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else digits[tens] + "十")
+    return head + (digits[ones] if ones else "")
+
+
 class ImmutableError(RuntimeError):
     """Raised when code tries to change a published election or its ballots."""
 
@@ -119,7 +129,7 @@ class CouncilTerm(db.Model):
 
     @property
     def title(self) -> str:
-        return localized(f"第{self.number}届理事会", f"Council term {self.number}")
+        return localized(f"第{chinese_number(self.number)}届理事会", f"Council term {self.number}")
 
 
 class TermOffice(db.Model):
@@ -379,6 +389,10 @@ def _guard_election(_mapper, _connection, target):
         raise ImmutableError(f"election {target.id} is published and cannot change")
 
 
+@event.listens_for(Ballot, "before_insert")
+@event.listens_for(Participation, "before_insert")
+@event.listens_for(CouncilSeat, "before_insert")
+@event.listens_for(ElectorateEntry, "before_insert")
 @event.listens_for(Ballot, "before_update")
 @event.listens_for(Ballot, "before_delete")
 @event.listens_for(Participation, "before_update")

@@ -84,8 +84,18 @@ def council():
             .where(CouncilSeat.term_id == term.id)
             .options(selectinload(CouncilSeat.unit).selectinload(MemberUnit.representative))
         ).all()
+        # Each unit appears once, under its highest office (the chair is also a council member).
+        highest = {}
+        for seat in seats:
+            rank = OFFICE_ORDER.index(seat.office)
+            if seat.unit_id not in highest or rank < OFFICE_ORDER.index(
+                highest[seat.unit_id].office
+            ):
+                highest[seat.unit_id] = seat
         for office in OFFICE_ORDER:
-            holders = sorted((s for s in seats if s.office == office), key=lambda s: s.unit.name_zh)
+            holders = sorted(
+                (s for s in highest.values() if s.office == office), key=lambda s: s.unit.name_zh
+            )
             if holders:
                 offices.append((holders[0].label, holders))
     terms = db.session.scalars(

@@ -206,17 +206,23 @@ def _create_immutability_triggers():
         """)
         op.execute("""
             CREATE FUNCTION elections_refuse_published_rows() RETURNS trigger AS $$
+            DECLARE
+                eid integer;
             BEGIN
-                IF (SELECT state FROM elections WHERE id = OLD.election_id) = 'published' THEN
-                    RAISE EXCEPTION '% of published election % is immutable',
-                        TG_TABLE_NAME, OLD.election_id;
+                IF TG_OP = 'INSERT' THEN
+                    eid := NEW.election_id;
+                ELSE
+                    eid := OLD.election_id;
+                END IF;
+                IF (SELECT state FROM elections WHERE id = eid) = 'published' THEN
+                    RAISE EXCEPTION '% of published election % is immutable', TG_TABLE_NAME, eid;
                 END IF;
                 RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
             END $$ LANGUAGE plpgsql
         """)
         for table in GUARDED:
             op.execute(f"""
-                CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {table}
+                CREATE TRIGGER {table}_immutable BEFORE INSERT OR UPDATE OR DELETE ON {table}
                 FOR EACH ROW EXECUTE FUNCTION elections_refuse_published_rows()
             """)
     elif dialect == "sqlite":
@@ -232,6 +238,12 @@ def _create_immutability_triggers():
                     WHEN (SELECT state FROM elections WHERE id = OLD.election_id) = 'published'
                     BEGIN SELECT RAISE(ABORT, 'rows of a published election are immutable'); END
                 """)
+        for table in GUARDED:
+            op.execute(f"""
+                CREATE TRIGGER {table}_immutable_insert BEFORE INSERT ON {table}
+                WHEN (SELECT state FROM elections WHERE id = NEW.election_id) = 'published'
+                BEGIN SELECT RAISE(ABORT, 'rows of a published election are immutable'); END
+            """)
 
 
 def _drop_immutability_triggers():
@@ -242,7 +254,7 @@ def _drop_immutability_triggers():
         op.execute("DROP FUNCTION IF EXISTS elections_refuse_published()")
         op.execute("DROP FUNCTION IF EXISTS elections_refuse_published_rows()")
     elif dialect == "sqlite":
-        for verb in ("update", "delete"):
+        for verb in ("insert", "update", "delete"):
             for table in ("elections", *GUARDED):
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_immutable_{verb}")
 

@@ -285,7 +285,7 @@ def test_council_page_and_unit_seats_partial(app, client):
 
         with app.test_request_context():
             html = render_template("elections/_unit_seats.html", unit=units[0])
-        assert "第1届理事会" in html
+        assert "第一届理事会" in html
     page = client.get("/council")
     assert page.status_code == 200
     current = page.text.split('id="current-council"')[1].split("</section>")[0]
@@ -326,3 +326,54 @@ def test_council_page_queries_do_not_grow_with_seats(app, client):
         services.publish(election)
         db.session.commit()
     assert _count_queries(app, client, "/council") == small
+
+
+def test_council_lists_each_unit_once_under_its_highest_office(app, client):
+    with app.app_context():
+        units = make_voters(3)
+        election = open_election(units, seats=2, candidates=3)
+        for unit in units:
+            vote(election, unit, {0: "approve", 1: "approve"})
+        services.close_voting(election)
+        services.run_tally(election, None)
+        # As if stage 2 had made the first unit chair of the same term.
+        db.session.add(
+            CouncilSeat(
+                term_id=election.term_id,
+                election_id=election.id,
+                unit_id=units[0].id,
+                office="chair",
+            )
+        )
+        services.publish(election)
+        db.session.commit()
+        name = units[0].name_zh
+    page = client.get("/council").text
+    current = page.split('id="current-council"')[1].split("<h2")[0]
+    assert current.count(name) == 1
+
+
+def test_no_rows_can_be_added_to_a_published_election(in_app):
+    units = make_voters(3)
+    election = _published_stage1(units)
+    db.session.add(Ballot(receipt="LATE-BALL-OT00", election_id=election.id, choices={}))
+    with pytest.raises(ImmutableError):
+        db.session.flush()
+    db.session.rollback()
+    db.session.add(
+        CouncilSeat(
+            term_id=election.term_id, election_id=election.id, unit_id=units[2].id, office="council"
+        )
+    )
+    with pytest.raises(ImmutableError):
+        db.session.flush()
+    db.session.rollback()
+    with pytest.raises(DBAPIError):
+        db.session.execute(
+            text(
+                "INSERT INTO election_ballots (receipt, election_id, choices) "
+                "VALUES ('LATE', :e, '{}')"
+            ),
+            {"e": election.id},
+        )
+    db.session.rollback()

@@ -168,3 +168,17 @@ def test_tally_properties(data, rnd: random.Random):
         for winner in elected.values():
             assert winner["over_threshold"]
             assert all(winner["approve"] > loser["approve"] for loser in losers)
+
+
+def test_chinese_term_numbers():
+    from alliance.elections.models import chinese_number
+
+    assert [chinese_number(n) for n in (1, 2, 10, 12, 20, 35, 100)] == [
+        "一",
+        "二",
+        "十",
+        "十二",
+        "二十",
+        "三十五",
+        "100",
+    ]

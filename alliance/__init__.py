@@ -75,6 +75,10 @@ def create_app(config: dict | None = None) -> Flask:
     from alliance.cli import register_commands
 
     register_commands(app)
+
+    from alliance import elections
+
+    elections.init_app(app)
     return app
 
 

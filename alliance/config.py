@@ -54,6 +54,7 @@ class Config:
     RESET_TOKEN_MAX_AGE = 3600
     # "Ask about this" on resource listings (per client address).
     INQUIRY_RATE_LIMIT = os.environ.get("INQUIRY_RATE_LIMIT", "10 per hour")
+    VOTE_RATE_LIMIT = os.environ.get("VOTE_RATE_LIMIT", "10 per minute")
 
     # Flask-Limiter: memory by default, Redis when configured.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

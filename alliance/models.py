@@ -2,6 +2,17 @@
 
 from alliance.audit import AuditEvent  # noqa: F401
 from alliance.auth.models import User, UserRole  # noqa: F401
+from alliance.elections.models import (  # noqa: F401
+    Ballot,
+    Candidate,
+    Contest,
+    CouncilSeat,
+    CouncilTerm,
+    Election,
+    ElectorateEntry,
+    Participation,
+    TermOffice,
+)
 from alliance.mail import OutboxMessage  # noqa: F401
 from alliance.members.models import (  # noqa: F401
     Certification,

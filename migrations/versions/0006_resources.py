@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_resources'
-down_revision = '0004_membership'
+down_revision = '0005_elections'
 branch_labels = None
 depends_on = None
 

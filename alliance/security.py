@@ -1,0 +1,68 @@
+"""Response headers, HTTPS cookie names, trusted hosts and the second-factor gate."""
+
+from flask import Flask, redirect, request, url_for
+from flask_login import current_user
+
+# Endpoints a signed-in secretariat user without two-factor sign-in may still reach.
+ENROLMENT_ENDPOINTS = frozenset(
+    {
+        "auth.two_factor",
+        "auth.two_factor_enable",
+        "auth.reauthenticate",
+        "auth.logout",
+        "main.set_language",
+        "main.healthz",
+        "main.readyz",
+    }
+)
+
+
+def _is_static(endpoint: str | None) -> bool:
+    return bool(endpoint) and (endpoint == "static" or endpoint.endswith(".static"))
+
+
+def init_app(app: Flask) -> None:
+    """Apply the HTTPS settings and add the security headers to every response."""
+    if app.config["HTTPS"]:
+        # __Host- cookies are only sent over HTTPS, for this host, with path / (no Domain).
+        app.config["PREFERRED_URL_SCHEME"] = "https"
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+        app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+        app.config["REMEMBER_COOKIE_NAME"] = "__Host-remember_token"
+        app.config["SESSION_COOKIE_DOMAIN"] = None
+        app.config["REMEMBER_COOKIE_DOMAIN"] = None
+
+    @app.before_request
+    def _require_second_factor():
+        """Take a secretariat user without two-factor sign-in to enrol before anything else."""
+        if _is_static(request.endpoint) or request.endpoint in ENROLMENT_ENDPOINTS:
+            return None
+        if (
+            app.config["SECRETARIAT_REQUIRES_2FA"]
+            and current_user.is_authenticated
+            and current_user.is_secretariat
+            and not current_user.totp_enabled
+        ):
+            return redirect(url_for("auth.two_factor"))
+        return None
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", app.config["CONTENT_SECURITY_POLICY"])
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("Permissions-Policy", app.config["PERMISSIONS_POLICY"])
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config["HTTPS"] and app.config["HSTS_SECONDS"]:
+            headers.setdefault(
+                "Strict-Transport-Security",
+                f"max-age={int(app.config['HSTS_SECONDS'])}; includeSubDomains",
+            )
+        # Pages for a signed-in user must not be kept by the browser or a shared cache.
+        if not _is_static(request.endpoint) and current_user.is_authenticated:
+            headers["Cache-Control"] = "no-store"
+            headers.add("Vary", "Cookie")
+        return response

@@ -8,9 +8,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from alliance.auth.models import SECRETARIAT, User
+from alliance.database import utcnow
 from alliance.extensions import db
 from alliance.mail import OutboxMessage
-from alliance.database import utcnow
 from tests.factories import PASSWORD, make_user
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

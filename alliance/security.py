@@ -2,6 +2,7 @@
 
 from flask import Flask, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import SecurityError
 
 # Endpoints a signed-in secretariat user without two-factor sign-in may still reach.
 ENROLMENT_ENDPOINTS = frozenset(
@@ -32,6 +33,15 @@ def init_app(app: Flask) -> None:
         app.config["REMEMBER_COOKIE_NAME"] = "__Host-remember_token"
         app.config["SESSION_COOKIE_DOMAIN"] = None
         app.config["REMEMBER_COOKIE_DOMAIN"] = None
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(_error):
+        # No URL adapter exists for an untrusted Host, so the site's error page cannot be built.
+        return (
+            "Bad request: this host name is not served here.",
+            400,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
 
     @app.before_request
     def _require_second_factor():

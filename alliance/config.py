@@ -57,6 +57,8 @@ class Config:
     # Flask-Limiter: memory by default, Redis when configured.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # If Redis goes away, count in memory instead of failing every limited request with a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
     # Mail: SMTP when MAIL_SERVER is set; the outbox table always keeps a copy.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")

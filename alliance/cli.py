@@ -43,6 +43,28 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Created secretariat account {user.email}.")
 
+    @app.cli.command("check-deploy")
+    @click.option(
+        "--workers",
+        type=int,
+        default=None,
+        help="Worker processes (default: WEB_CONCURRENCY or GUNICORN_CMD_ARGS, else 1).",
+    )
+    def check_deploy(workers: int | None) -> None:
+        """Report settings that are unsafe in production; exit 1 when any is found."""
+        from flask import current_app
+
+        from alliance import deploy_check
+
+        workers = workers if workers is not None else deploy_check.workers_from_environment()
+        problems = deploy_check.check(current_app, workers=workers)
+        for problem in problems:
+            click.echo(f"PROBLEM [{problem.code}] {problem.message}")
+        if problems:
+            click.echo(f"{len(problems)} problem(s) found (checked for {workers} worker(s)).")
+            sys.exit(1)
+        click.echo(f"No problems found (checked for {workers} worker(s)).")
+
     @app.cli.command("demo-data")
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database has accounts.")
     @click.option("--members", "extra_members", default=0, help="Also add N invented units.")

@@ -65,6 +65,33 @@ def register_commands(app: Flask) -> None:
             sys.exit(1)
         click.echo(f"No problems found (checked for {workers} worker(s)).")
 
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    def backup_command(path: str) -> None:
+        """Write every table to one portable archive (zip of JSON lines + manifest)."""
+        from alliance import backup
+
+        with db.engine.connect() as conn, conn.begin():
+            manifest = backup.backup(conn, db.metadata, path)
+        rows = sum(t["rows"] for t in manifest["tables"])
+        click.echo(
+            f"Wrote {rows} rows of {len(manifest['tables'])} tables at revision "
+            f"{','.join(manifest['alembic_revision'])} to {path}."
+        )
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def restore_command(path: str) -> None:
+        """Load an archive into an empty database migrated to the same revision."""
+        from alliance import backup
+
+        try:
+            with db.engine.connect() as conn, conn.begin():
+                counts = backup.restore(conn, db.metadata, path)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Restored {sum(counts.values())} rows into {len(counts)} tables.")
+
     @app.cli.command("demo-data")
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database has accounts.")
     @click.option("--members", "extra_members", default=0, help="Also add N invented units.")

@@ -184,9 +184,8 @@ def test_sqlite_backup_restores_into_fresh_postgres(sqlite_source, fresh_postgre
         db.session.commit()
         assert user.id == max(r[0] for r in source_rows["users"]) + 1
         # The audit log stays append-only after a restore.
-        with pytest.raises(sa.exc.DBAPIError):
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("UPDATE audit_events SET action = 'x'")
+        with pytest.raises(sa.exc.DBAPIError), db.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE audit_events SET action = 'x'")
         db.session.remove()
         db.engine.dispose()
     # And back again: PostgreSQL → SQLite gives the same rows.

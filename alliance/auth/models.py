@@ -4,8 +4,9 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, true
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, true, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from alliance.database import utcnow
@@ -92,9 +93,21 @@ class User(db.Model):
         return self.locked_until is not None and self.locked_until > now
 
     def register_failure(self, now: datetime) -> None:
-        """Count a failed sign-in; lock the account after too many in a row."""
-        self.failed_logins += 1
-        if self.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+        """Count a failed sign-in; lock the account after too many in a row.
+
+        The count is incremented in SQL, not read-modify-written in Python: concurrent failed
+        attempts in several workers would otherwise overwrite one another's increments and
+        grant extra guesses. The UPDATE also locks the row until the transaction ends.
+        """
+        table = type(self).__table__
+        count = db.session.execute(
+            update(table)
+            .where(table.c.id == self.id)
+            .values(failed_logins=table.c.failed_logins + 1)
+            .returning(table.c.failed_logins)
+        ).scalar_one()
+        set_committed_value(self, "failed_logins", count)
+        if count >= current_app.config["LOGIN_MAX_FAILURES"]:
             minutes = current_app.config["LOGIN_LOCK_MINUTES"]
             self.locked_until = now + timedelta(minutes=minutes)
             self.failed_logins = 0

@@ -156,6 +156,7 @@ class Submit:
         self.case = case
         self.failures: list[str] = []
         self.count = 0
+        self._signed_in = None  # reused until a submission is accepted (it may end the session)
 
     def __call__(
         self,
@@ -170,7 +171,9 @@ class Submit:
     ):
         app, world, case = self.app, self.world, self.case
         self.count += 1
-        client = _client(app, world, case.role)
+        if case.role == "anonymous" or self._signed_in is None:
+            self._signed_in = _client(app, world, case.role)
+        client = self._signed_in
         case.prepare(app, client, world)
         url = _url(app, case, world)
         before = _snapshot(app, case)
@@ -206,6 +209,7 @@ class Submit:
                 self.failures.append(f"{where}: stored value not shown (escaped) on {case.show}")
         if accepted:
             _restore_people(app, self.originals)
+            self._signed_in = None
         return response
 
 

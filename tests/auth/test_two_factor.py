@@ -317,3 +317,18 @@ def test_matching_step_accepts_one_step_of_drift_only():
     assert two_factor.matching_step(SECRET, totp.at(now - 95), now) is None
     for bad in ("", "12345", "1234567", "abcdef", "１２３４５６"):
         assert two_factor.matching_step(SECRET, bad, now) is None
+
+
+def test_second_step_is_rate_limited(make_app, two):
+    app = make_app(RATELIMIT_ENABLED=True, TWO_FACTOR_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    _login(client)
+    codes = [client.post("/login/verify", data={"code": "000000"}).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_totp_secret_never_leaves_the_enrolment_page(client, app, two):
+    _login(client, next="/account")
+    client.post("/login/verify", data={"code": code_for()})
+    for path in ("/account", "/account/2fa"):
+        assert SECRET not in client.get(path).text

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 FLASK  := $(BIN)/flask --app alliance
 CATALOGS := $(shell find alliance -type d -name translations -not -path '*/.venv/*')
 
-.PHONY: run test install translations compile-translations extract-translations lint format bench clean
+.PHONY: run test install translations compile-translations extract-translations lint format bench clean audit
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,11 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: compile-translations lint
+## Known vulnerabilities in installed packages fail; an unreachable advisory service does not.
+audit: $(STAMP)
+	$(BIN)/python scripts/audit_deps.py $(AUDIT_ARGS)
+
+test: compile-translations lint audit
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: compile-translations

@@ -72,6 +72,10 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_pages(app)
     register_template_helpers(app)
 
+    from alliance import security
+
+    security.init_app(app)
+
     from alliance.cli import register_commands
 
     register_commands(app)

@@ -43,6 +43,55 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Created secretariat account {user.email}.")
 
+    @app.cli.command("check-deploy")
+    @click.option(
+        "--workers",
+        type=int,
+        default=None,
+        help="Worker processes (default: WEB_CONCURRENCY or GUNICORN_CMD_ARGS, else 1).",
+    )
+    def check_deploy(workers: int | None) -> None:
+        """Report settings that are unsafe in production; exit 1 when any is found."""
+        from flask import current_app
+
+        from alliance import deploy_check
+
+        workers = workers if workers is not None else deploy_check.workers_from_environment()
+        problems = deploy_check.check(current_app, workers=workers)
+        for problem in problems:
+            click.echo(f"PROBLEM [{problem.code}] {problem.message}")
+        if problems:
+            click.echo(f"{len(problems)} problem(s) found (checked for {workers} worker(s)).")
+            sys.exit(1)
+        click.echo(f"No problems found (checked for {workers} worker(s)).")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    def backup_command(path: str) -> None:
+        """Write every table to one portable archive (zip of JSON lines + manifest)."""
+        from alliance import backup
+
+        with db.engine.connect() as conn, conn.begin():
+            manifest = backup.backup(conn, db.metadata, path)
+        rows = sum(t["rows"] for t in manifest["tables"])
+        click.echo(
+            f"Wrote {rows} rows of {len(manifest['tables'])} tables at revision "
+            f"{','.join(manifest['alembic_revision'])} to {path}."
+        )
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def restore_command(path: str) -> None:
+        """Load an archive into an empty database migrated to the same revision."""
+        from alliance import backup
+
+        try:
+            with db.engine.connect() as conn, conn.begin():
+                counts = backup.restore(conn, db.metadata, path)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Restored {sum(counts.values())} rows into {len(counts)} tables.")
+
     @app.cli.command("demo-data")
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database has accounts.")
     @click.option("--members", "extra_members", default=0, help="Also add N invented units.")

@@ -51,6 +51,7 @@ class Config:
     LOGIN_LOCK_MINUTES = 15
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute")
+    TWO_FACTOR_RATE_LIMIT = os.environ.get("TWO_FACTOR_RATE_LIMIT", "10 per minute")
     RESET_TOKEN_MAX_AGE = 3600
     # "Ask about this" on resource listings (per client address).
     INQUIRY_RATE_LIMIT = os.environ.get("INQUIRY_RATE_LIMIT", "10 per hour")
@@ -59,6 +60,8 @@ class Config:
     # Flask-Limiter: memory by default, Redis when configured.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # If Redis goes away, count in memory instead of failing every limited request with a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
     # Mail: SMTP when MAIL_SERVER is set; the outbox table always keeps a copy.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
@@ -84,3 +87,27 @@ class Config:
     MEMBERSHIP_TERM_YEARS = int(os.environ.get("MEMBERSHIP_TERM_YEARS", "2"))
     PUBLIC_NOTICE_DAYS = int(os.environ.get("PUBLIC_NOTICE_DAYS", "90"))
     IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "5000"))
+    # HTTPS: HSTS, Secure cookies with __Host- names, https URLs in mail (alliance/security.py).
+    HTTPS = _bool("HTTPS", os.environ.get("PREFERRED_URL_SCHEME") == "https")
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    # Host names the app answers to (comma-separated); unset accepts any Host header.
+    TRUSTED_HOSTS = [
+        h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()
+    ] or None
+    # No 'unsafe-inline': templates carry no inline script or style. Bootstrap's CSS uses data: SVGs.
+    CONTENT_SECURITY_POLICY = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'; form-action 'self'"
+    )
+    PERMISSIONS_POLICY = (
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+        "accelerometer=(), gyroscope=(), magnetometer=()"
+    )
+
+    # Two-factor sign-in and re-authentication before sensitive account changes.
+    SECRETARIAT_REQUIRES_2FA = _bool("SECRETARIAT_REQUIRES_2FA", True)
+    TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "XMSOA")
+    TWO_FACTOR_PENDING_SECONDS = 300
+    REAUTH_MINUTES = int(os.environ.get("REAUTH_MINUTES", "10"))
+    EMAIL_CHANGE_MAX_AGE = 24 * 3600

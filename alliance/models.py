@@ -1,7 +1,7 @@
 """Import every model so that Alembic and create_all see the whole schema."""
 
 from alliance.audit import AuditEvent  # noqa: F401
-from alliance.auth.models import User, UserRole  # noqa: F401
+from alliance.auth.models import RecoveryCode, User, UserRole  # noqa: F401
 from alliance.elections.models import (  # noqa: F401
     Ballot,
     Candidate,

@@ -25,6 +25,9 @@ BASE_CONFIG = {
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",  # cheap, tests only
     "RATELIMIT_ENABLED": False,
     "MAIL_SERVER": None,
+    # Secretariat accounts must enrol in two-factor sign-in (on in production); feature tests
+    # sign in as secretariat without a TOTP step, tests/auth/test_two_factor.py turns it on.
+    "SECRETARIAT_REQUIRES_2FA": False,
 }
 
 

@@ -56,3 +56,48 @@ class ChangePasswordForm(FlaskForm):
 class AccountForm(FlaskForm):
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=100)])
     submit = SubmitField(_l("Save"))
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[DataRequired(), Length(max=32)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True},
+    )
+    submit = SubmitField(_l("Verify"))
+
+
+class EnableTwoFactorForm(FlaskForm):
+    code = StringField(
+        _l("6-digit code from your authenticator app"),
+        validators=[DataRequired(), Length(max=16)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Turn on two-factor sign-in"))
+
+
+class ConfirmForm(FlaskForm):
+    """A form that carries only its CSRF token and a button."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class ReauthenticateForm(FlaskForm):
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[Length(max=32)],
+        render_kw={"autocomplete": "one-time-code"},
+    )
+    submit = SubmitField(_l("Continue"))
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        _l("New email address"), validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    submit = SubmitField(_l("Send confirmation link"))

@@ -4,8 +4,9 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ForeignKey, String, UniqueConstraint, true
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, true, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from alliance.database import utcnow
@@ -45,6 +46,11 @@ class User(db.Model):
     session_nonce: Mapped[str] = mapped_column(String(64), default=new_nonce)
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None]
+    # Two-factor sign-in (TOTP): the base32 secret once enrolled, and the last time step used,
+    # so a code cannot be replayed within its window.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     roles: Mapped[list["UserRole"]] = relationship(
         back_populates="user", lazy="selectin", cascade="all, delete-orphan"
@@ -87,9 +93,21 @@ class User(db.Model):
         return self.locked_until is not None and self.locked_until > now
 
     def register_failure(self, now: datetime) -> None:
-        """Count a failed sign-in; lock the account after too many in a row."""
-        self.failed_logins += 1
-        if self.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+        """Count a failed sign-in; lock the account after too many in a row.
+
+        The count is incremented in SQL, not read-modify-written in Python: concurrent failed
+        attempts in several workers would otherwise overwrite one another's increments and
+        grant extra guesses. The UPDATE also locks the row until the transaction ends.
+        """
+        table = type(self).__table__
+        count = db.session.execute(
+            update(table)
+            .where(table.c.id == self.id)
+            .values(failed_logins=table.c.failed_logins + 1)
+            .returning(table.c.failed_logins)
+        ).scalar_one()
+        set_committed_value(self, "failed_logins", count)
+        if count >= current_app.config["LOGIN_MAX_FAILURES"]:
             minutes = current_app.config["LOGIN_LOCK_MINUTES"]
             self.locked_until = now + timedelta(minutes=minutes)
             self.failed_logins = 0
@@ -111,6 +129,10 @@ class User(db.Model):
     def is_election_officer(self) -> bool:
         return self.has_role(ELECTION_OFFICER) or self.is_secretariat
 
+    @property
+    def totp_enabled(self) -> bool:
+        return self.totp_secret is not None and self.totp_enabled_at is not None
+
 
 class UserRole(db.Model):
     """A global role held by a user."""
@@ -124,3 +146,16 @@ class UserRole(db.Model):
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="roles")
+
+
+class RecoveryCode(db.Model):
+    """A single-use recovery code for two-factor sign-in, stored only as a hash."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

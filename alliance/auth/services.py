@@ -141,3 +141,48 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+# Email change -------------------------------------------------------------
+# The link goes to the new address and names the old one: once the address changes, the
+# token no longer matches, so it works once.
+
+
+def _email_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="email-change")
+
+
+def _email_fingerprint(user: User) -> str:
+    return hashlib.sha256(f"{user.id}:{user.email_normalized}".encode()).hexdigest()[:16]
+
+
+def make_email_token(user: User, new_email: str) -> str:
+    """Return a signed, expiring token that confirms `new_email` for the user."""
+    return _email_serializer().dumps(
+        {"u": user.id, "e": new_email.strip(), "f": _email_fingerprint(user)}
+    )
+
+
+def email_change_for_token(token: str, user: User) -> str | None:
+    """Return the new address a valid token of this user confirms, else None."""
+    try:
+        data = _email_serializer().loads(token, max_age=current_app.config["EMAIL_CHANGE_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or data.get("u") != user.id:
+        return None
+    if data.get("f") != _email_fingerprint(user) or not isinstance(data.get("e"), str):
+        return None
+    return data["e"]
+
+
+def change_email(user: User, new_email: str) -> bool:
+    """Set the user's address unless another account has it; end other sessions; audit."""
+    if find_user_by_email(new_email) is not None:
+        return False
+    old = user.email
+    user.email = new_email.strip()
+    user.email_normalized = normalize_email(new_email)
+    user.rotate_nonce()
+    audit.record("user.email_changed", user, old={"email": old}, new={"email": user.email})
+    return True

@@ -1,0 +1,106 @@
+"""`flask check-deploy`: report settings that are unsafe for production (a Django-style check)."""
+
+import os
+import re
+from dataclasses import dataclass
+
+from flask import Flask
+from flask.helpers import get_debug_flag
+
+from alliance.config import DEV_SECRET_KEY
+
+WEAK_SECRETS = {DEV_SECRET_KEY, "secret", "changeme", "change-me", "dev", "development", "test"}
+MIN_SECRET_LENGTH = 32
+MIN_HSTS_SECONDS = 180 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+
+
+def workers_from_environment() -> int:
+    """Return the number of worker processes gunicorn will start, as far as the environment says."""
+    if os.environ.get("WEB_CONCURRENCY", "").strip().isdigit():
+        return int(os.environ["WEB_CONCURRENCY"])
+    match = re.search(r"(?:-w|--workers)[= ]?(\d+)", os.environ.get("GUNICORN_CMD_ARGS", ""))
+    return int(match.group(1)) if match else 1
+
+
+def _secret_problem(key) -> str | None:
+    if not key:
+        return "SECRET_KEY is not set."
+    if not isinstance(key, str | bytes):
+        return "SECRET_KEY must be a string."
+    text = key.decode(errors="replace") if isinstance(key, bytes) else key
+    if text in WEAK_SECRETS or "insecure" in text or "not-for-production" in text:
+        return "SECRET_KEY is a known default or placeholder value."
+    if len(text) < MIN_SECRET_LENGTH:
+        return f"SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters."
+    if len(set(text)) < 10:
+        return "SECRET_KEY has too few distinct characters to be random."
+    return None
+
+
+def check(app: Flask, workers: int = 1) -> list[Problem]:
+    """Return every unsafe production setting of the app (an empty list means it looks good)."""
+    cfg = app.config
+    found: list[Problem] = []
+
+    def add(code: str, message: str) -> None:
+        found.append(Problem(code, message))
+
+    if app.debug or get_debug_flag():
+        add("debug", "Debug mode is on (FLASK_DEBUG): the debugger runs code for anyone.")
+    if app.testing:
+        add("testing", "TESTING is on: errors propagate and checks are relaxed.")
+    problem = _secret_problem(cfg.get("SECRET_KEY"))
+    if problem:
+        add(
+            "secret_key", problem + ' Use python -c "import secrets; print(secrets.token_hex(32))".'
+        )
+    uri = str(cfg.get("SQLALCHEMY_DATABASE_URI") or "")
+    if uri.startswith("sqlite") and workers > 1:
+        add(
+            "sqlite_workers",
+            f"SQLite behind {workers} workers: writers queue on one file lock; "
+            "use PostgreSQL (DATABASE_URL).",
+        )
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if not cfg.get(key):
+            add("cookie_secure", f"{key} is off: cookies would travel over plain HTTP.")
+    for key in ("SESSION_COOKIE_HTTPONLY", "REMEMBER_COOKIE_HTTPONLY"):
+        if not cfg.get(key):
+            add("cookie_httponly", f"{key} is off: scripts could read the cookie.")
+    for key in ("SESSION_COOKIE_SAMESITE", "REMEMBER_COOKIE_SAMESITE"):
+        if cfg.get(key) not in ("Lax", "Strict"):
+            add("cookie_samesite", f"{key} should be Lax or Strict.")
+    if not cfg.get("HTTPS"):
+        add("https", "HTTPS is not set: no HSTS and no __Host- cookies (set HTTPS=true).")
+    elif int(cfg.get("HSTS_SECONDS") or 0) < MIN_HSTS_SECONDS:
+        add("hsts", "HSTS_SECONDS is under 180 days.")
+    if not cfg.get("MAIL_SERVER"):
+        add("mail", "MAIL_SERVER is not set: mail is only stored in the outbox, never delivered.")
+    storage = str(cfg.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if not cfg.get("RATELIMIT_ENABLED", True):
+        add("ratelimit_off", "RATELIMIT_ENABLED is off: sign-in is not rate-limited.")
+    elif storage.startswith("memory") and workers > 1:
+        add(
+            "ratelimit_memory",
+            f"Rate limits are kept in memory with {workers} workers: each worker counts "
+            "separately. Set RATELIMIT_STORAGE_URI=redis://…",
+        )
+    if not cfg.get("TRUSTED_HOSTS"):
+        add("trusted_hosts", "TRUSTED_HOSTS is not set: any Host header is accepted.")
+    if not cfg.get("WTF_CSRF_ENABLED", True):
+        add("csrf", "WTF_CSRF_ENABLED is off.")
+    if not cfg.get("MAX_CONTENT_LENGTH"):
+        add("max_content_length", "MAX_CONTENT_LENGTH is not set: uploads are unbounded.")
+    if not cfg.get("BOOTSTRAP_SERVE_LOCAL"):
+        add("bootstrap_cdn", "BOOTSTRAP_SERVE_LOCAL is off: the CSP blocks Bootstrap from a CDN.")
+    if "'unsafe-inline'" in str(cfg.get("CONTENT_SECURITY_POLICY", "")):
+        add("csp", "CONTENT_SECURITY_POLICY allows 'unsafe-inline'.")
+    if not cfg.get("SECRETARIAT_REQUIRES_2FA"):
+        add("secretariat_2fa", "SECRETARIAT_REQUIRES_2FA is off.")
+    return found

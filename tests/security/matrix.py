@@ -1,0 +1,158 @@
+"""The authorization matrix: for every endpoint, who may use it with which methods.
+
+Every endpoint in `app.url_map` needs an entry here (tests/security/test_authorization_matrix.py
+fails otherwise). An entry lists, per HTTP method, the roles that may use the route, and how to
+build the URL arguments (and, for POST, a harmless body) against objects of THE OWNING UNIT
+(`world.unit`). Every role not listed must get 403 or 404 (anonymous: a redirect to sign-in).
+
+Roles (see build_world):
+- anonymous          — not signed in
+- other_unit_member  — admin *and* representative of another unit (`world.other_unit`)
+- own_unit_staff     — staff of the owning unit
+- own_unit_admin     — admin of the owning unit
+- representative     — the owning unit's representative (staff member who votes for it)
+- secretariat        — global secretariat role, with two-factor sign-in
+
+To add a feature's routes: create its objects for `world.unit` (and one for `world.other_unit`
+when useful) in `build_world` under `world.objects[...]`, then add one `Access` per endpoint.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from alliance.auth import services as auth_services
+from alliance.auth.models import SECRETARIAT
+from alliance.database import utcnow
+from alliance.extensions import db
+from alliance.mail import OutboxMessage
+from alliance.members.models import ROLE_STAFF, UnitMembership
+from tests.factories import make_unit, make_user
+
+ROLES = (
+    "anonymous",
+    "other_unit_member",
+    "own_unit_staff",
+    "own_unit_admin",
+    "representative",
+    "secretariat",
+)
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+EVERYONE = frozenset(ROLES)
+SIGNED_IN = EVERYONE - {"anonymous"}
+SECRETARIAT_ONLY = frozenset({"secretariat"})
+OWN_UNIT = frozenset({"own_unit_staff", "own_unit_admin", "representative"})
+OWN_UNIT_ADMIN = frozenset({"own_unit_admin", "secretariat"})
+
+
+@dataclass
+class World:
+    """The objects every route is requested against; ids only (safe across app contexts)."""
+
+    unit: int = 0
+    other_unit: int = 0
+    users: dict[str, int] = field(default_factory=dict)  # role -> user id
+    emails: dict[str, str] = field(default_factory=dict)  # role -> email
+    objects: dict[str, object] = field(default_factory=dict)
+
+
+def _no_args(_world: World) -> dict:
+    return {}
+
+
+@dataclass(frozen=True)
+class Access:
+    methods: dict[str, frozenset[str]]
+    args: Callable[[World], dict] = _no_args
+    data: Callable[[World], dict] = _no_args
+    note: str = ""
+    # True when sending an allowed user to the sign-in page is the route's normal answer.
+    login_redirect_ok: bool = False
+
+
+def build_world() -> World:
+    """Create the owning unit, another unit, one user per role and the routes' objects."""
+    world = World()
+    admin = make_user(email="own-admin@example.org")
+    staff = make_user(email="own-staff@example.org")
+    representative = make_user(email="own-rep@example.org")
+    other = make_user(email="other-admin@example.org")
+    secretariat = make_user(
+        email="sec@example.org",
+        roles=(SECRETARIAT,),
+        totp_secret=TOTP_SECRET,
+        totp_enabled_at=utcnow(),
+    )
+    unit = make_unit(admin=admin, representative=representative)
+    db.session.add(UnitMembership(user=staff, unit=unit, role=ROLE_STAFF))
+    db.session.add(UnitMembership(user=representative, unit=unit, role=ROLE_STAFF))
+    other_unit = make_unit(admin=other, representative=other)
+    message = OutboxMessage(
+        recipient=staff.email, subject="s", body="b", template="t", locale="zh_Hans_CN"
+    )
+    db.session.add(message)
+    db.session.flush()
+    world.unit, world.other_unit = unit.id, other_unit.id
+    people = {
+        "other_unit_member": other,
+        "own_unit_staff": staff,
+        "own_unit_admin": admin,
+        "representative": representative,
+        "secretariat": secretariat,
+    }
+    world.users = {role: user.id for role, user in people.items()}
+    world.emails = {role: user.email for role, user in people.items()}
+    world.objects["outbox_message"] = message.id
+    world.objects["reset_token"] = auth_services.make_reset_token(staff)
+    world.objects["email_token"] = auth_services.make_email_token(staff, "new-staff@example.org")
+    return world
+
+
+MATRIX: dict[str, Access] = {
+    # Public pages and sign-in.
+    "main.index": Access({"GET": EVERYONE}),
+    "main.set_language": Access({"POST": EVERYONE}, data=lambda w: {"lang": "en"}),
+    "main.healthz": Access({"GET": EVERYONE}),
+    "main.readyz": Access({"GET": EVERYONE}),
+    "auth.login": Access({"GET": EVERYONE, "POST": EVERYONE}),
+    "auth.login_verify": Access(
+        {"GET": EVERYONE, "POST": EVERYONE},
+        login_redirect_ok=True,
+        note="without a pending sign-in, the second step sends everyone back to the first",
+    ),
+    "auth.forgot_password": Access({"GET": EVERYONE, "POST": EVERYONE}),
+    "auth.reset_password": Access(
+        {"GET": EVERYONE, "POST": EVERYONE}, args=lambda w: {"token": w.objects["reset_token"]}
+    ),
+    # One's own account (never another user's: no user id in these URLs).
+    "auth.logout": Access({"POST": SIGNED_IN}),
+    "auth.account": Access({"GET": SIGNED_IN, "POST": SIGNED_IN}),
+    "auth.reauthenticate": Access({"GET": SIGNED_IN, "POST": SIGNED_IN}),
+    "auth.change_password": Access({"GET": SIGNED_IN, "POST": SIGNED_IN}),
+    "auth.change_email": Access({"GET": SIGNED_IN, "POST": SIGNED_IN}),
+    "auth.confirm_email": Access(
+        {"GET": SIGNED_IN, "POST": SIGNED_IN},
+        args=lambda w: {"token": w.objects["email_token"]},
+        note="the token belongs to own_unit_staff; for anyone else it is refused with a flash",
+    ),
+    "auth.two_factor": Access({"GET": SIGNED_IN}),
+    "auth.two_factor_enable": Access({"POST": SIGNED_IN}),
+    "auth.two_factor_recovery_codes": Access({"POST": SIGNED_IN}),
+    "auth.two_factor_disable": Access({"POST": SIGNED_IN}),
+    # Secretariat screens.
+    "admin.index": Access({"GET": SECRETARIAT_ONLY}),
+    "admin.outbox": Access({"GET": SECRETARIAT_ONLY}),
+    "admin.outbox_message": Access(
+        {"GET": SECRETARIAT_ONLY}, args=lambda w: {"message_id": w.objects["outbox_message"]}
+    ),
+    "admin.audit_log": Access({"GET": SECRETARIAT_ONLY}),
+    "admin.users": Access({"GET": SECRETARIAT_ONLY}),
+    "admin.user_detail": Access(
+        {"GET": SECRETARIAT_ONLY, "POST": SECRETARIAT_ONLY},
+        args=lambda w: {"user_id": w.users["own_unit_staff"]},
+        data=lambda w: {"active": "y"},
+    ),
+}
+
+# Endpoints that serve files and need no entry.
+IGNORED = {"static", "bootstrap.static"}

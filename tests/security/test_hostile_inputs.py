@@ -1,0 +1,444 @@
+"""The hostile-input corpus, posted to every form of tests/security/hostile_forms.py.
+
+For every form, field and payload: never a 500; a refused submission stores nothing; no
+payload is ever reflected unescaped; a value one character over a field's length limit is
+never accepted; what a form legitimately stored is shown escaped.
+"""
+
+import io
+import re
+import struct
+import time
+import zlib
+
+import pyotp
+import pytest
+import sqlalchemy as sa
+from flask import url_for
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
+from wtforms.validators import Length
+
+from alliance.auth.models import User
+from alliance.extensions import db
+from tests.factories import PASSWORD
+from tests.security.hostile_forms import FORMS, FormCase
+from tests.security.matrix import TOTP_SECRET, build_world
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    '"><svg onload=alert(1)>',
+    "' onmouseover='alert(1)' x='",
+    "javascript:alert(1)",
+    "{{7*7}}",
+    "{% for x in range(3) %}loop{% endfor %}",
+    "${7*7}#{7*7}<%= 7*7 %>",
+    "' OR '1'='1' --",
+    "'; DROP TABLE users; --",
+    "%_\\%",
+    "_",
+    "%",
+    "a" * 10_000,
+    "\x01\x02\x07\x1b[31m\x7f",
+    "line1\r\nBcc: victim@example.org",
+    "nul\x00byte",
+    "\u200b\u200c\u200d\ufeff",
+    "\u202eevil\u202c\u2066",
+    "𝕏😀𠜎",
+    "   ",
+    "",
+    "１２３４５６",
+    "-1",
+    "0",
+    "99999999999999999999999",
+    "1e309",
+    "NaN",
+    "true",
+    "[]",
+    '{"$gt": ""}',
+    "../../../../etc/passwd",
+    "a@example.org\nb@example.org",
+    "ＡＤＭＩＮ@example.org",
+]
+HTML_SPECIAL = re.compile(r"[<>\"']")
+
+
+def _strip_host(location: str) -> str:
+    return location.removeprefix("http://localhost")
+
+
+# ---------------------------------------------------------------- the world and its state
+
+
+@pytest.fixture
+def hostile(make_app):
+    app = make_app(SECRETARIAT_REQUIRES_2FA=True, LOGIN_MAX_FAILURES=100_000)
+    with app.app_context():
+        world = build_world()
+        db.session.commit()
+        originals = {
+            uid: (u.email, u.email_normalized, u.password_hash, u.active, u.display_name)
+            for uid in world.users.values()
+            for u in [db.session.get(User, uid)]
+        }
+    return app, world, originals
+
+
+def _restore_people(app, originals) -> None:
+    """Undo what an accepted submission did to the accounts, so the next one can sign in."""
+    with app.app_context():
+        for uid, (email, normalized, password_hash, active, name) in originals.items():
+            user = db.session.get(User, uid)
+            user.email, user.email_normalized = email, normalized
+            user.password_hash, user.active, user.display_name = password_hash, active, name
+            user.totp_last_step = None
+        db.session.commit()
+
+
+def _client(app, world, role):
+    client = app.test_client()
+    if role == "anonymous":
+        return client
+    email = world.emails[role]
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, f"{role} cannot sign in"
+    if response.headers["Location"].endswith("/login/verify"):
+        with app.app_context():
+            db.session.get(User, world.users[role]).totp_last_step = None
+            db.session.commit()
+        code = pyotp.TOTP(TOTP_SECRET).at(time.time())
+        assert client.post("/login/verify", data={"code": code}).status_code == 302
+    return client
+
+
+def _snapshot(app, case: FormCase) -> dict:
+    """Every row of every table, without the columns the form may touch even when refusing."""
+    state = {}
+    with app.app_context(), db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            skip = case.volatile.get(table.name, set())
+            if "*" in skip:
+                continue
+            columns = [c for c in table.columns if c.name not in skip]
+            rows = conn.execute(sa.select(*columns).order_by(*table.primary_key.columns)).all()
+            state[table.name] = [tuple(r) for r in rows]
+    return state
+
+
+def _url(app, case, world) -> str:
+    with app.app_context(), app.test_request_context():
+        return url_for(case.endpoint, **case.args(world))
+
+
+def _limits(case: FormCase) -> dict[str, int]:
+    """Read max lengths from the form's Length validators."""
+    if case.form_class is None:
+        return {}
+    limits = {}
+    for name in case.fields:
+        unbound = getattr(case.form_class, name, None)
+        kwargs = getattr(unbound, "kwargs", {}) if unbound is not None else {}
+        for validator in kwargs.get("validators", []) or []:
+            if isinstance(validator, Length) and validator.max and validator.max > 0:
+                limits[name] = validator.max
+    return limits
+
+
+# ---------------------------------------------------------------- one submission
+
+
+class Submit:
+    """Submit one variant of a form and check the invariants; collect failures."""
+
+    def __init__(self, hostile, case: FormCase):
+        self.app, self.world, self.originals = hostile
+        self.case = case
+        self.failures: list[str] = []
+        self.count = 0
+        self._signed_in = None  # reused until a submission is accepted (it may end the session)
+
+    def __call__(
+        self,
+        label,
+        data=None,
+        *,
+        raw=None,
+        content_type=None,
+        payload=None,
+        must_refuse=False,
+        stored_as_sent=True,
+    ):
+        app, world, case = self.app, self.world, self.case
+        self.count += 1
+        if case.role == "anonymous" or self._signed_in is None:
+            self._signed_in = _client(app, world, case.role)
+        client = self._signed_in
+        case.prepare(app, client, world)
+        url = _url(app, case, world)
+        before = _snapshot(app, case)
+        if case.method == "GET":
+            response = client.get(url, query_string=data)
+        elif raw is not None:
+            response = client.post(url, data=raw, content_type=content_type)
+        else:
+            response = client.post(url, data=data, content_type=content_type)
+        code = response.status_code
+        where = f"{case.name} / {label}"
+        if code >= 500:
+            self.failures.append(f"{where}: {code}")
+            return response
+        location = _strip_host(response.headers.get("Location", ""))
+        if case.success is not None:
+            accepted = code in (302, 303) and location.startswith(case.success)
+        else:
+            accepted = code == 200 and case.method == "POST"
+        if case.method == "GET":
+            accepted = False  # a filter never stores anything
+        if payload and HTML_SPECIAL.search(payload) and payload in response.text:
+            self.failures.append(f"{where}: payload reflected unescaped")
+        if must_refuse and accepted:
+            self.failures.append(f"{where}: accepted but must be refused")
+        if not accepted and _snapshot(app, case) != before:
+            self.failures.append(f"{where}: refused ({code}) but the database changed")
+        if accepted and payload and case.show and stored_as_sent:
+            page = client.get(case.show).text
+            if HTML_SPECIAL.search(payload) and payload in page:
+                self.failures.append(f"{where}: stored payload shown unescaped on {case.show}")
+            if payload.strip() and str(escape(payload.strip())) not in page:
+                self.failures.append(f"{where}: stored value not shown (escaped) on {case.show}")
+        if accepted:
+            _restore_people(app, self.originals)
+            self._signed_in = None
+        return response
+
+
+def _with(case, name, value):
+    data = dict(case.fields)
+    data[name] = value
+    return data
+
+
+# ---------------------------------------------------------------- the corpus
+
+
+def _run_corpus(submit: Submit, case: FormCase) -> None:
+    fields = case.fuzz or tuple(case.fields)
+    submit("baseline", dict(case.fields))
+    for name in fields:
+        for i, payload in enumerate(PAYLOADS):
+            submit(f"{name}=payload[{i}]", _with(case, name, payload), payload=payload)
+        # Missing, duplicated (both orders), array-style and wrong-type values.
+        submit(f"{name} missing", {k: v for k, v in case.fields.items() if k != name})
+        for order in ((case.fields[name], PAYLOADS[0]), (PAYLOADS[0], case.fields[name])):
+            data = {k: v for k, v in case.fields.items() if k != name}
+            data[name] = list(order)
+            submit(f"{name} duplicated", data, payload=PAYLOADS[0], stored_as_sent=False)
+        submit(f"{name}[] array", {**case.fields, f"{name}[]": "x"})
+    for name, limit in _limits(case).items():
+        submit(f"{name} at limit {limit}", _with(case, name, "x" * limit))
+        submit(
+            f"{name} over limit {limit + 1}", _with(case, name, "x" * (limit + 1)), must_refuse=True
+        )
+        if "email" in name:
+            local = "a" * (limit - len("@example.org") + 1)
+            submit(
+                f"{name} email over limit",
+                _with(case, name, local + "@example.org"),
+                must_refuse=True,
+            )
+    for name in case.id_fields:
+        for role in ("other_unit_member",):
+            submit(
+                f"{name}=other unit's id",
+                _with(case, name, str(submit.world.other_unit)),
+                must_refuse=True,
+            )
+            submit(
+                f"{name}=other user's id",
+                _with(case, name, str(submit.world.users[role])),
+                must_refuse=True,
+            )
+    if case.method == "POST":
+        submit(
+            "invalid UTF-8 (percent-encoded)",
+            raw=b"&".join(f"{k}=".encode() + b"%FF%FE%ED%A0%80" for k in case.fields),
+            content_type="application/x-www-form-urlencoded",
+        )
+        submit(
+            "invalid UTF-8 (raw bytes)",
+            raw=b"&".join(f"{k}=".encode() + b"\xff\xfe\xc3" for k in case.fields),
+            content_type="application/x-www-form-urlencoded",
+        )
+        submit("JSON body", raw=b'{"a": [1, {"b": null}]}', content_type="application/json")
+        submit(
+            "XML body",
+            raw=b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY e SYSTEM "
+            b"'file:///etc/passwd'>]><x>&e;</x>",
+            content_type="application/xml",
+        )
+        submit(
+            "a file in every field",
+            {k: (io.BytesIO(b"<script>alert(1)</script>"), "x.html") for k in case.fields},
+            content_type="multipart/form-data",
+        )
+        submit("empty body", raw=b"", content_type="application/x-www-form-urlencoded")
+        for name in case.file_fields:
+            for label, (content, filename) in FILE_PAYLOADS.items():
+                submit(
+                    f"{name}: {label}",
+                    {**case.fields, name: (io.BytesIO(content), filename)},
+                    content_type="multipart/form-data",
+                    must_refuse=True,
+                )
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that claims a huge size in a few bytes (a decompression bomb's header)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    body = struct.pack(">I", len(ihdr)) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    idat = zlib.compress(b"\x00" * 1024)
+    body += (
+        struct.pack(">I", len(idat))
+        + b"IDAT"
+        + idat
+        + struct.pack(">I", zlib.crc32(b"IDAT" + idat))
+    )
+    return b"\x89PNG\r\n\x1a\n" + body
+
+
+FILE_PAYLOADS = {
+    "over 2 MB": (b"\x89PNG\r\n\x1a\n" + b"\x00" * (2 * 1024 * 1024 + 1), "big.png"),
+    "HTML named .png": (b"<html><script>alert(1)</script></html>", "logo.png"),
+    "SVG with script": (b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "a.svg"),
+    "PNG bomb 50000x50000": (_png_header(50_000, 50_000), "bomb.png"),
+    "truncated PNG": (_png_header(10, 10)[:40], "broken.png"),
+    "empty file": (b"", "empty.png"),
+}
+
+
+@pytest.mark.parametrize("case", FORMS, ids=[c.name for c in FORMS])
+def test_hostile_inputs(hostile, case):
+    submit = Submit(hostile, case)
+    _run_corpus(submit, case)
+    print(f"{case.name}: {submit.count} submissions")
+    assert not submit.failures, "\n".join(submit.failures)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in FORMS if c.method == "POST"],
+    ids=[c.name for c in FORMS if c.method == "POST"],
+)
+def test_oversize_body_is_refused(hostile, case):
+    app, world, _ = hostile
+    client = _client(app, world, case.role)
+    case.prepare(app, client, world)
+    url = _url(app, case, world)
+    before = _snapshot(app, case)
+    big = app.config["MAX_CONTENT_LENGTH"] + 1
+    response = client.post(url, data={**case.fields, "pad": "x" * big})
+    assert response.status_code == 413
+    assert _snapshot(app, case) == before
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in FORMS if c.method == "POST"],
+    ids=[c.name for c in FORMS if c.method == "POST"],
+)
+def test_missing_stale_and_forged_csrf_tokens(make_app, case):
+    app = make_app(WTF_CSRF_ENABLED=True, SECRETARIAT_REQUIRES_2FA=False)
+    with app.app_context():
+        world = build_world()
+        db.session.commit()
+    other = app.test_client()
+    page = other.get("/login").text
+    foreign = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client = app.test_client()
+    # Sign in through the form with a valid token, then try the form with bad ones.
+    if case.role != "anonymous":
+        token = re.search(
+            r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").text
+        ).group(1)
+        client.post(
+            "/login",
+            data={"csrf_token": token, "email": world.emails[case.role], "password": PASSWORD},
+        )
+    url = _url(app, case, world)
+    before = _snapshot(app, case)
+    for label, token in [
+        ("missing", None),
+        ("another session's", foreign),
+        ("forged", foreign[:-4] + "AAAA"),
+        ("empty", ""),
+    ]:
+        data = dict(case.fields)
+        if token is not None:
+            data["csrf_token"] = token
+        response = client.post(url, data=data)
+        assert response.status_code == 400, f"{label} token: {response.status_code}"
+        assert "表单已过期或来自其他网站" in response.text
+    assert _snapshot(app, case) == before
+
+
+# ---------------------------------------------------------------- Hypothesis
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(name=_text)
+def test_account_display_name_property(hostile, name):
+    app, world, originals = hostile
+    case = next(c for c in FORMS if c.name == "account")
+    submit = Submit(hostile, case)
+    submit(
+        "hypothesis",
+        {"display_name": name},
+        payload=name,
+        must_refuse=len(name.strip()) == 0 or len(name) > 100 or "\x00" in name,
+    )
+    assert not submit.failures, submit.failures
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    values=st.fixed_dictionaries(
+        {
+            "action": _text,
+            "target_type": _text,
+            "target_id": _text,
+            "actor": _text,
+            "date_from": st.one_of(_text, st.dates().map(str)),
+            "date_to": _text,
+        }
+    )
+)
+def test_audit_filters_property(hostile, values):
+    case = next(c for c in FORMS if c.name == "admin: audit filters")
+    submit = Submit(hostile, case)
+    submit("hypothesis", values, payload=" ".join(values.values()))
+    assert not submit.failures, submit.failures
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(email=_text, password=_text)
+def test_login_property(hostile, email, password):
+    case = next(c for c in FORMS if c.name == "login")
+    submit = Submit(hostile, case)
+    submit("hypothesis", {"email": email, "password": password}, payload=email, must_refuse=True)
+    assert not submit.failures, submit.failures

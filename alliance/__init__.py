@@ -48,41 +48,23 @@ def create_app(config: dict | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
 
-    from alliance import models  # noqa: F401 - registers every model with the metadata
+    from alliance import elections, members, membership, models, resources, security  # noqa: F401
     from alliance.admin.views import bp as admin_bp
     from alliance.auth.views import bp as auth_bp
+    from alliance.cli import register_commands
     from alliance.main.views import bp as main_bp
     from alliance.main.views import register_error_pages, register_template_helpers
-    from alliance.members.admin import bp as members_admin_bp
-    from alliance.members.views import bp as members_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
-    from alliance.resources import init_app as init_resources
-
-    init_resources(app)
-    app.register_blueprint(members_bp)
-    app.register_blueprint(members_admin_bp)
-    from alliance.membership.admin import bp as membership_admin_bp
-    from alliance.membership.views import bp as membership_bp
-
-    app.register_blueprint(membership_bp)
-    app.register_blueprint(membership_admin_bp, url_prefix="/admin")
+    # Each feature registers its own blueprints (public and secretariat) and commands.
+    for feature in (members, membership, elections, resources):
+        feature.init_app(app)
     register_error_pages(app)
     register_template_helpers(app)
-
-    from alliance import security
-
     security.init_app(app)
-
-    from alliance.cli import register_commands
-
     register_commands(app)
-
-    from alliance import elections
-
-    elections.init_app(app)
     return app
 
 

@@ -1,6 +1,7 @@
 """Journey: an organisation applies, the secretariat admits it, its admin edits the profile."""
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from alliance.auth.models import SECRETARIAT
@@ -34,7 +35,7 @@ def sign_out(page):
     page.get_by_role("button", name="退出登录").click()
 
 
-def test_apply_review_admit_and_edit(page, live_app):
+def test_apply_review_admit_and_edit(page, live_app, tmp_path):
     # 1. An organisation applies from the home page.
     page.goto("/")
     page.get_by_role("link", name="申请入会").first.click()
@@ -79,6 +80,16 @@ def test_apply_review_admit_and_edit(page, live_app):
     expect(page.get_by_text("单位资料已保存。")).to_be_visible()
     page.get_by_role("link", name="变更历史").click()
     expect(page.get_by_role("cell", name="湖里区")).to_be_visible()
+    # ... and uploads a logo, which the public directory then shows.
+    logo = tmp_path / "journey-logo.png"
+    Image.new("RGB", (240, 160), "#0f766e").save(logo, format="PNG")
+    page.get_by_role("link", name="标志", exact=True).click()
+    page.locator("input[type=file]").set_input_files(str(logo))
+    page.get_by_role("button", name="上传标志").click()
+    expect(page.get_by_text("标志已更新。")).to_be_visible()
+    page.goto("/members?q=旅程")
+    expect(page.get_by_role("link", name="厦门示例旅程科技有限公司")).to_be_visible()
+    expect(page.get_by_role("img", name="厦门示例旅程科技有限公司的标志")).to_be_visible()
     sign_out(page)
 
     # 4. The secretariat's unit list shows the change (and the public profile, if built).
@@ -89,7 +100,7 @@ def test_apply_review_admit_and_edit(page, live_app):
     row = page.get_by_role("row").filter(has_text="厦门示例旅程科技有限公司")
     expect(row).to_contain_text("湖里区")
     expect(row).to_contain_text("正常")
-    if "members.detail" in live_app.view_functions:
-        row.get_by_role("link", name="厦门示例旅程科技有限公司").click()
-        page.get_by_role("link", name="公开主页").click()
-        expect(page.get_by_text("示例旅程公司提供软件测试服务。")).to_be_visible()
+    row.get_by_role("link", name="厦门示例旅程科技有限公司").click()
+    page.get_by_role("link", name="公开主页").click()
+    expect(page.get_by_text("示例旅程公司提供软件测试服务。")).to_be_visible()
+    expect(page.get_by_role("img", name="厦门示例旅程科技有限公司的标志")).to_be_visible()

@@ -3,8 +3,9 @@
 from datetime import UTC, datetime
 
 from flask import has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import String, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, mapped_column
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -12,6 +13,27 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def utcnow() -> datetime:
     """Return the current time in UTC as a naive datetime (how every timestamp is stored)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def check_in(column: str, values) -> str:
+    """Return the SQL of a CHECK constraint that `column` holds one of `values`."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class LabelledEntry:
+    """Columns of an entry in a secretariat-editable list with Chinese and English labels."""
+
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    label_zh: Mapped[str] = mapped_column(String(100))
+    label_en: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def label(self) -> str:
+        """The label in the reader's language."""
+        from alliance.i18n import localized
+
+        return localized(self.label_zh, self.label_en)
 
 
 def _wants_write_lock() -> bool:

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alliance.auth.models import User
-from alliance.database import utcnow
+from alliance.database import check_in, utcnow
 from alliance.extensions import db
 from alliance.i18n import localized
 from alliance.members.models import MemberUnit
@@ -91,10 +91,6 @@ CANDIDATE_STATUSES = {
 }
 
 
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 def chinese_number(n: int) -> str:
     """Write 1–99 in Chinese numerals (第一届, 第十二届); larger numbers stay Arabic."""
     digits = "零一二三四五六七八九"
@@ -139,7 +135,7 @@ class TermOffice(db.Model):
     __tablename__ = "term_offices"
     __table_args__ = (
         UniqueConstraint("term_id", "office"),
-        CheckConstraint(_in("office", OFFICES), name="office"),
+        CheckConstraint(check_in("office", OFFICES), name="office"),
         CheckConstraint("seats > 0", name="seats_positive"),
     )
 
@@ -162,12 +158,12 @@ class Election(db.Model):
     __tablename__ = "elections"
     __table_args__ = (
         CheckConstraint("stage IN (1, 2)", name="stage"),
-        CheckConstraint(_in("state", STATES), name="state"),
-        CheckConstraint(_in("ballot_form", BALLOT_FORMS), name="ballot_form"),
-        CheckConstraint(_in("quorum_cmp", COMPARATORS), name="quorum_cmp"),
-        CheckConstraint(_in("threshold_cmp", COMPARATORS), name="threshold_cmp"),
-        CheckConstraint(_in("quorum_base", BASES), name="quorum_base"),
-        CheckConstraint(_in("threshold_base", BASES), name="threshold_base"),
+        CheckConstraint(check_in("state", STATES), name="state"),
+        CheckConstraint(check_in("ballot_form", BALLOT_FORMS), name="ballot_form"),
+        CheckConstraint(check_in("quorum_cmp", COMPARATORS), name="quorum_cmp"),
+        CheckConstraint(check_in("threshold_cmp", COMPARATORS), name="threshold_cmp"),
+        CheckConstraint(check_in("quorum_base", BASES), name="quorum_base"),
+        CheckConstraint(check_in("threshold_base", BASES), name="threshold_base"),
         CheckConstraint(
             "quorum_num >= 0 AND quorum_den > 0 AND threshold_num >= 0 AND threshold_den > 0",
             name="fractions",
@@ -264,7 +260,7 @@ class Contest(db.Model):
     __tablename__ = "election_contests"
     __table_args__ = (
         UniqueConstraint("election_id", "office"),
-        CheckConstraint(_in("office", OFFICES), name="office"),
+        CheckConstraint(check_in("office", OFFICES), name="office"),
         CheckConstraint("seats > 0", name="seats_positive"),
     )
 
@@ -293,7 +289,7 @@ class Candidate(db.Model):
     __tablename__ = "election_candidates"
     __table_args__ = (
         UniqueConstraint("contest_id", "unit_id"),
-        CheckConstraint(_in("status", CANDIDATE_STATUSES), name="status"),
+        CheckConstraint(check_in("status", CANDIDATE_STATUSES), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -358,7 +354,7 @@ class CouncilSeat(db.Model):
     __tablename__ = "council_seats"
     __table_args__ = (
         UniqueConstraint("term_id", "office", "unit_id"),
-        CheckConstraint(_in("office", OFFICES), name="office"),
+        CheckConstraint(check_in("office", OFFICES), name="office"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

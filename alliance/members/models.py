@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from alliance.auth.models import User
-from alliance.database import utcnow
+from alliance.database import LabelledEntry, check_in, utcnow
 from alliance.extensions import db
 from alliance.i18n import localized
 
@@ -96,21 +96,17 @@ def _belongs_to_active_unit(user) -> bool:
     return membership is not None and membership.unit.status == STATUS_ACTIVE
 
 
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class MemberUnit(db.Model):
     """An organisation that is (or applies to be) a member of the alliance."""
 
     __tablename__ = "member_units"
     __table_args__ = (
-        CheckConstraint(_in("org_type", ORG_TYPES), name="org_type"),
-        CheckConstraint(_in("tier", TIERS), name="tier"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
-        CheckConstraint(_in("address_visibility", VISIBILITIES), name="address_visibility"),
-        CheckConstraint(_in("phone_visibility", VISIBILITIES), name="phone_visibility"),
-        CheckConstraint(_in("email_visibility", VISIBILITIES), name="email_visibility"),
+        CheckConstraint(check_in("org_type", ORG_TYPES), name="org_type"),
+        CheckConstraint(check_in("tier", TIERS), name="tier"),
+        CheckConstraint(check_in("status", STATUSES), name="status"),
+        CheckConstraint(check_in("address_visibility", VISIBILITIES), name="address_visibility"),
+        CheckConstraint(check_in("phone_visibility", VISIBILITIES), name="phone_visibility"),
+        CheckConstraint(check_in("email_visibility", VISIBILITIES), name="email_visibility"),
         # The directory filters on status and sorts by pinyin, joined date or tier.
         Index("ix_member_units_status_sort_key", "status", "sort_key"),
         Index("ix_member_units_status_joined_on", "status", "joined_on"),
@@ -269,7 +265,7 @@ class UnitMembership(db.Model):
     """A user's place in a member unit: a user belongs to at most one unit."""
 
     __tablename__ = "unit_memberships"
-    __table_args__ = (CheckConstraint(_in("role", UNIT_ROLES), name="role"),)
+    __table_args__ = (CheckConstraint(check_in("role", UNIT_ROLES), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
@@ -293,37 +289,21 @@ unit_service_lines = Table(
 )
 
 
-class ServiceLine(db.Model):
+class ServiceLine(LabelledEntry, db.Model):
     """A service line in the secretariat-editable taxonomy (ITO / BPO / KPO and sub-areas)."""
 
     __tablename__ = "service_lines"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
     category: Mapped[str] = mapped_column(String(8))  # ITO, BPO or KPO
-    label_zh: Mapped[str] = mapped_column(String(100))
-    label_en: Mapped[str] = mapped_column(String(100))
-    position: Mapped[int] = mapped_column(default=0)
-
-    @property
-    def label(self) -> str:
-        return localized(self.label_zh, self.label_en)
 
 
-class Certification(db.Model):
+class Certification(LabelledEntry, db.Model):
     """A certification in the secretariat-editable taxonomy (CMMI, ISO 27001, …)."""
 
     __tablename__ = "certifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    label_zh: Mapped[str] = mapped_column(String(100))
-    label_en: Mapped[str] = mapped_column(String(100))
-    position: Mapped[int] = mapped_column(default=0)
-
-    @property
-    def label(self) -> str:
-        return localized(self.label_zh, self.label_en)
 
 
 class UnitCertification(db.Model):

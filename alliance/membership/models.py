@@ -7,14 +7,9 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alliance.auth.models import User
-from alliance.database import utcnow
+from alliance.database import check_in, utcnow
 from alliance.extensions import db
 from alliance.members.models import ROLE_ADMIN, UNIT_ROLES, MemberUnit
-
-
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
 
 # Joining (入会程序): application → first review (初审) → council approval (审议) →
 # public notice (公示) → admitted (授牌); rejection is possible at every open step.
@@ -42,7 +37,7 @@ class Application(db.Model):
     """A membership application: the organisation's licence details and the steps it went through."""
 
     __tablename__ = "membership_applications"
-    __table_args__ = (CheckConstraint(_in("status", APPLICATION_STATUSES), name="status"),)
+    __table_args__ = (CheckConstraint(check_in("status", APPLICATION_STATUSES), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The applicant unit; deleted on rejection (so the name and code are free again).
@@ -119,7 +114,7 @@ class ChangeRequest(db.Model):
     """A unit's request to change key fields (names, credit code, type), reviewed by the secretariat."""
 
     __tablename__ = "membership_change_requests"
-    __table_args__ = (CheckConstraint(_in("status", CHANGE_REQUEST_STATUSES), name="status"),)
+    __table_args__ = (CheckConstraint(check_in("status", CHANGE_REQUEST_STATUSES), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(
@@ -170,7 +165,7 @@ class Invitation(db.Model):
     """A single-use, expiring invitation for a colleague to join a unit (only a hash is stored)."""
 
     __tablename__ = "membership_invitations"
-    __table_args__ = (CheckConstraint(_in("role", UNIT_ROLES), name="role"),)
+    __table_args__ = (CheckConstraint(check_in("role", UNIT_ROLES), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(

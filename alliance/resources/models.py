@@ -15,7 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alliance.auth.models import User
-from alliance.database import utcnow
+from alliance.database import LabelledEntry, check_in, utcnow
 from alliance.extensions import db
 from alliance.i18n import localized
 from alliance.members.models import DISTRICTS, MemberUnit
@@ -53,24 +53,12 @@ INQUIRY_STATUSES = {
 MAX_IMAGES = 5
 
 
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-class ResourceCategory(db.Model):
+class ResourceCategory(LabelledEntry, db.Model):
     """A kind of shared resource; the secretariat edits the list and its labels."""
 
     __tablename__ = "resource_categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    label_zh: Mapped[str] = mapped_column(String(100))
-    label_en: Mapped[str] = mapped_column(String(100))
-    position: Mapped[int] = mapped_column(default=0)
-
-    @property
-    def label(self) -> str:
-        return localized(self.label_zh, self.label_en)
 
 
 class Listing(db.Model):
@@ -78,12 +66,13 @@ class Listing(db.Model):
 
     __tablename__ = "resource_listings"
     __table_args__ = (
-        CheckConstraint(_in("kind", KINDS), name="kind"),
-        CheckConstraint(_in("terms", TERMS), name="terms"),
-        CheckConstraint(_in("visibility", VISIBILITIES), name="visibility"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(check_in("kind", KINDS), name="kind"),
+        CheckConstraint(check_in("terms", TERMS), name="terms"),
+        CheckConstraint(check_in("visibility", VISIBILITIES), name="visibility"),
+        CheckConstraint(check_in("status", STATUSES), name="status"),
         CheckConstraint(
-            f"close_reason IS NULL OR {_in('close_reason', CLOSE_REASONS)}", name="close_reason"
+            f"close_reason IS NULL OR {check_in('close_reason', CLOSE_REASONS)}",
+            name="close_reason",
         ),
         CheckConstraint(
             "available_until IS NULL OR available_from IS NULL "
@@ -215,7 +204,7 @@ class Inquiry(db.Model):
     # One thread per listing and asking unit: asking again continues the same conversation.
     __table_args__ = (
         UniqueConstraint("listing_id", "asker_unit_id"),
-        CheckConstraint(_in("status", INQUIRY_STATUSES), name="status"),
+        CheckConstraint(check_in("status", INQUIRY_STATUSES), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -72,7 +72,7 @@ def _sign_in(app, email: str, totp: bool):
 def world_app(make_app):
     # The production rule: secretariat accounts must use two-factor sign-in.
     app = make_app(SECRETARIAT_REQUIRES_2FA=True)
-    with app.app_context():
+    with app.test_request_context():
         world = build_world()
         db.session.commit()
     clients = {"anonymous": app.test_client()}
@@ -133,7 +133,7 @@ def test_matrix_size():
 def test_every_post_route_needs_a_csrf_token(make_app):
     """With CSRF on, every state-changing route refuses a request without a token."""
     app = make_app(WTF_CSRF_ENABLED=True, SECRETARIAT_REQUIRES_2FA=False)
-    with app.app_context():
+    with app.test_request_context():
         world = build_world()
         db.session.commit()
     client = app.test_client()

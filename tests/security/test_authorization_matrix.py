@@ -74,7 +74,7 @@ class _Snapshot:
     """The built world, saved once per module and put back before each route's test.
 
     SQLite: a copy of the database file. PostgreSQL: every row of every table, reinserted with
-    triggers (and so foreign-key checks) off for the restoring transaction, sequences moved on.
+    triggers (and so foreign-key checks) off for the restoring transaction.
     """
 
     def __init__(self, app, path: Path | None):
@@ -103,25 +103,14 @@ class _Snapshot:
                 return
             tables = db.metadata.sorted_tables
             with db.engine.begin() as conn:
+                # DELETE is much faster than TRUNCATE on tiny tables; sequences keep counting
+                # from where they are, which is past every id of the snapshot.
                 conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-                conn.exec_driver_sql(
-                    "TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY"
-                )
+                for table in reversed(tables):
+                    conn.execute(table.delete())
                 for table in tables:
                     if self.rows[table.name]:
                         conn.execute(table.insert(), self.rows[table.name])
-                for table in tables:
-                    for column in table.primary_key.columns:
-                        if column.autoincrement is True or (
-                            column.autoincrement == "auto"
-                            and len(table.primary_key.columns) == 1
-                            and column.type.python_type is int
-                        ):
-                            conn.exec_driver_sql(
-                                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', "
-                                f"'{column.name}'), COALESCE(MAX(\"{column.name}\"), 0) + 1, "
-                                f'false) FROM "{table.name}"'
-                            )
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,18 @@ Roles (see build_world):
 - representative     — the owning unit's representative (staff member who votes for it)
 - secretariat        — global secretariat role, with two-factor sign-in
 
-To add a feature's routes: create its objects for `world.unit` (and one for `world.other_unit`
-when useful) in `build_world` under `world.objects[...]`, then add one `Access` per endpoint.
+Each feature has its own module (matrix_members, matrix_membership, matrix_elections,
+matrix_resources) with `build(world, people)`, which creates the feature's objects for
+`world.unit` through the feature's services and stores their ids in `world.objects[...]`, and
+`ENTRIES`, one `Access` per endpoint, whose roles come from the feature's issue and the domain
+rules (each module's docstring states them). To add a feature: write such a module and list it in
+FEATURES. The world is built once per test module and restored before every route's test, so an
+allowed POST may change it freely.
 """
+
+from contextlib import nullcontext
+
+from flask import current_app, has_request_context
 
 from alliance.auth import services as auth_services
 from alliance.auth.models import SECRETARIAT
@@ -49,7 +58,7 @@ FEATURES = (matrix_members, matrix_membership, matrix_elections, matrix_resource
 def build_world() -> World:
     """Create the owning unit, another unit, one user per role and the routes' objects.
 
-    Call inside a request context (services mail links built with url_for), then commit.
+    Call inside an app context, then commit.
     """
     world = World()
     admin = make_user(email="own-admin@example.org")
@@ -85,9 +94,11 @@ def build_world() -> World:
     world.objects["reset_token"] = auth_services.make_reset_token(staff)
     world.objects["email_token"] = auth_services.make_email_token(staff, "new-staff@example.org")
     people = {**people, "unit": unit, "other_unit": other_unit}
-    for feature in FEATURES:
-        feature.build(world, people)
-        db.session.flush()
+    # Services build mail links with url_for: give them a request context if there is none.
+    with nullcontext() if has_request_context() else current_app.test_request_context():
+        for feature in FEATURES:
+            feature.build(world, people)
+            db.session.flush()
     return world
 
 

@@ -187,6 +187,15 @@ def stage1_elected_unit_ids(term: CouncilTerm) -> set[int]:
     )
 
 
+def nominating_unit_of(user) -> MemberUnit | None:
+    """Return the active unit this user may nominate for (as its admin or representative)."""
+    membership = getattr(user, "membership", None)
+    unit = membership.unit if membership else None
+    if unit is None or not unit.is_active:
+        return None
+    return unit if unit.is_admin(user) or unit.is_representative(user) else None
+
+
 def nominate(
     contest: Contest, unit: MemberUnit, user, statement: str | None, by_council: bool = False
 ) -> Candidate:
@@ -200,13 +209,8 @@ def nominate(
         raise ElectionError(_("Officers are elected from the units elected to the council."))
     nominator_unit = None
     if not by_council:
-        membership = getattr(user, "membership", None)
-        nominator_unit = membership.unit if membership else None
-        if (
-            nominator_unit is None
-            or not (nominator_unit.is_admin(user) or nominator_unit.is_representative(user))
-            or not nominator_unit.is_active
-        ):
+        nominator_unit = nominating_unit_of(user)
+        if nominator_unit is None:
             raise ElectionError(
                 _("Only an active unit's admin or representative can nominate."), 403
             )

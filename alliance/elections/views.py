@@ -255,6 +255,12 @@ def verify():
 def nominate(election_id: int):
     """Nominate a unit (one's own or another active unit) for an office."""
     election = get_election_or_404(election_id)
+    if services.nominating_unit_of(current_user) is None:
+        return render_template(
+            "elections/message.html",
+            election=election,
+            message=_("Only an active unit's admin or representative can nominate."),
+        ), 403
     if election.state != NOMINATING:
         return render_template(
             "elections/message.html", election=election, message=_("Nominations are not open.")

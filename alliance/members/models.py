@@ -238,10 +238,15 @@ class MemberUnit(db.Model):
         return out
 
     def can_edit(self, user) -> bool:
-        """Unit admins edit their own unit; the secretariat edits any."""
+        """Unit admins edit their own unit; the secretariat edits any.
+
+        A unit that withdrew or was removed is no longer kept by its people (read-only to them).
+        """
         if user is None or not getattr(user, "is_authenticated", False):
             return False
-        return user.is_secretariat or self.is_admin(user)
+        if user.is_secretariat:
+            return True
+        return self.is_admin(user) and self.status not in (STATUS_WITHDRAWN, STATUS_REMOVED)
 
 
 @event.listens_for(MemberUnit, "before_insert")

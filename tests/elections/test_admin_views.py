@@ -223,3 +223,34 @@ def test_nomination_window_is_enforced(in_app):
         services.nominate(election.contests[0], units[0], officer, None, by_council=True)
     election.nominations_open_at = now - timedelta(hours=1)
     assert services.nominate(election.contests[0], units[0], officer, None, by_council=True)
+
+
+def test_only_a_units_admin_or_representative_may_open_the_nomination_form(app, client, auth):
+    """Regression: staff and people without a unit got the form (and its errors) with 200."""
+    from alliance.auth.models import SECRETARIAT
+    from alliance.members.models import ROLE_STAFF, UnitMembership
+
+    with app.app_context():
+        units = make_voters(2)
+        staff = make_user()
+        db.session.add(UnitMembership(user=staff, unit=units[0], role=ROLE_STAFF))
+        secretariat = make_user(roles=(SECRETARIAT,))
+        term = make_term(council=1)
+        election = services.create_election(term, 1, "提名权限")
+        db.session.flush()
+        services.open_nominations(election)
+        db.session.commit()
+        eid, contest_id = election.id, election.contests[0].id
+        emails = [staff.email, secretariat.email]
+        target = units[1].id
+    for email in emails:
+        auth.login(email, PASSWORD)
+        assert client.get(f"/elections/{eid}/nominate").status_code == 403
+        assert client.post(f"/elections/{eid}/nominate", data={}).status_code == 403
+        refused = client.post(
+            f"/elections/{eid}/nominate", data={"contest_id": contest_id, "unit_id": target}
+        )
+        assert refused.status_code == 403
+        auth.logout()
+    with app.app_context():
+        assert db.session.scalars(select(Candidate)).all() == []

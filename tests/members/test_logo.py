@@ -11,7 +11,7 @@ from werkzeug.test import stream_encode_multipart
 from alliance.audit import AuditEvent
 from alliance.auth.models import SECRETARIAT
 from alliance.extensions import db
-from alliance.members.models import ROLE_STAFF, UnitLogo, UnitMembership
+from alliance.members.models import ROLE_STAFF, MemberUnit, UnitLogo, UnitMembership
 from tests.factories import PASSWORD, make_unit, make_user
 from tests.members.helpers import png_bytes
 
@@ -157,3 +157,20 @@ def test_logo_of_suspended_unit_is_not_public(app, client, setup):
         )
         db.session.commit()
     assert client.get("/members/off/logo/image").status_code == 404
+
+
+@pytest.mark.parametrize("status", ["withdrawn", "removed"])
+def test_admin_of_a_closed_unit_may_not_change_its_logo(app, client, auth, setup, status):
+    """Regression: a unit that withdrew or was removed is no longer kept by its people."""
+    with app.app_context():
+        unit = db.session.scalar(select(MemberUnit).where(MemberUnit.slug == "logo-unit"))
+        unit.status = status
+        db.session.commit()
+    auth.login("admin@logo.example.org", PASSWORD)
+    assert client.get("/members/logo-unit/logo").status_code == 403
+    assert upload(client, png_bytes()).status_code == 403
+    assert client.post("/members/logo-unit/logo/remove").status_code == 403
+    assert stored_logo(app) is None
+    auth.logout()
+    auth.login("sec@logo.example.org", PASSWORD)
+    assert upload(client, png_bytes()).status_code == 302  # the secretariat still may

@@ -13,12 +13,18 @@ Roles (see build_world):
 - representative     — the owning unit's representative (staff member who votes for it)
 - secretariat        — global secretariat role, with two-factor sign-in
 
-To add a feature's routes: create its objects for `world.unit` (and one for `world.other_unit`
-when useful) in `build_world` under `world.objects[...]`, then add one `Access` per endpoint.
+Each feature has its own module (matrix_members, matrix_membership, matrix_elections,
+matrix_resources) with `build(world, people)`, which creates the feature's objects for
+`world.unit` through the feature's services and stores their ids in `world.objects[...]`, and
+`ENTRIES`, one `Access` per endpoint, whose roles come from the feature's issue and the domain
+rules (each module's docstring states them). To add a feature: write such a module and list it in
+FEATURES. The world is built once per test module and restored before every route's test, so an
+allowed POST may change it freely.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import nullcontext
+
+from flask import current_app, has_request_context
 
 from alliance.auth import services as auth_services
 from alliance.auth.models import SECRETARIAT
@@ -27,51 +33,33 @@ from alliance.extensions import db
 from alliance.mail import OutboxMessage
 from alliance.members.models import ROLE_STAFF, UnitMembership
 from tests.factories import make_unit, make_user
-
-ROLES = (
-    "anonymous",
-    "other_unit_member",
-    "own_unit_staff",
-    "own_unit_admin",
-    "representative",
-    "secretariat",
+from tests.security import (
+    matrix_elections,
+    matrix_members,
+    matrix_membership,
+    matrix_resources,
 )
+from tests.security.access import (  # noqa: F401 - re-exported for the test and feature modules
+    EVERYONE,
+    OWN_UNIT,
+    OWN_UNIT_ADMIN,
+    ROLES,
+    SECRETARIAT_ONLY,
+    SIGNED_IN,
+    Access,
+    World,
+)
+
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-EVERYONE = frozenset(ROLES)
-SIGNED_IN = EVERYONE - {"anonymous"}
-SECRETARIAT_ONLY = frozenset({"secretariat"})
-OWN_UNIT = frozenset({"own_unit_staff", "own_unit_admin", "representative"})
-OWN_UNIT_ADMIN = frozenset({"own_unit_admin", "secretariat"})
-
-
-@dataclass
-class World:
-    """The objects every route is requested against; ids only (safe across app contexts)."""
-
-    unit: int = 0
-    other_unit: int = 0
-    users: dict[str, int] = field(default_factory=dict)  # role -> user id
-    emails: dict[str, str] = field(default_factory=dict)  # role -> email
-    objects: dict[str, object] = field(default_factory=dict)
-
-
-def _no_args(_world: World) -> dict:
-    return {}
-
-
-@dataclass(frozen=True)
-class Access:
-    methods: dict[str, frozenset[str]]
-    args: Callable[[World], dict] = _no_args
-    data: Callable[[World], dict] = _no_args
-    note: str = ""
-    # True when sending an allowed user to the sign-in page is the route's normal answer.
-    login_redirect_ok: bool = False
+# Each feature module builds its objects and lists its endpoints (build(world, people), ENTRIES).
+FEATURES = (matrix_members, matrix_membership, matrix_elections, matrix_resources)
 
 
 def build_world() -> World:
-    """Create the owning unit, another unit, one user per role and the routes' objects."""
+    """Create the owning unit, another unit, one user per role and the routes' objects.
+
+    Call inside an app context, then commit.
+    """
     world = World()
     admin = make_user(email="own-admin@example.org")
     staff = make_user(email="own-staff@example.org")
@@ -105,6 +93,12 @@ def build_world() -> World:
     world.objects["outbox_message"] = message.id
     world.objects["reset_token"] = auth_services.make_reset_token(staff)
     world.objects["email_token"] = auth_services.make_email_token(staff, "new-staff@example.org")
+    people = {**people, "unit": unit, "other_unit": other_unit}
+    # Services build mail links with url_for: give them a request context if there is none.
+    with nullcontext() if has_request_context() else current_app.test_request_context():
+        for feature in FEATURES:
+            feature.build(world, people)
+            db.session.flush()
     return world
 
 
@@ -153,6 +147,9 @@ MATRIX: dict[str, Access] = {
         data=lambda w: {"active": "y"},
     ),
 }
+for _feature in FEATURES:
+    assert not set(_feature.ENTRIES) & set(MATRIX), f"{_feature.__name__} repeats an endpoint"
+    MATRIX.update(_feature.ENTRIES)
 
 # Endpoints that serve files and need no entry.
 IGNORED = {"static", "bootstrap.static"}

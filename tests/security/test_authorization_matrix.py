@@ -1,7 +1,9 @@
 """Every route × every role, generated from app.url_map and checked against tests/security/matrix.py."""
 
 import re
+import shutil
 import time
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -9,7 +11,7 @@ from flask import url_for
 
 from alliance import create_app
 from alliance.extensions import db
-from tests.conftest import BASE_CONFIG
+from tests.conftest import BASE_CONFIG, PG_URL, _empty_postgres
 from tests.factories import PASSWORD
 from tests.security.matrix import IGNORED, MATRIX, ROLES, TOTP_SECRET, build_world
 
@@ -68,16 +70,88 @@ def _sign_in(app, email: str, totp: bool):
     return client
 
 
-@pytest.fixture
-def world_app(make_app):
+class _Snapshot:
+    """The built world, saved once per module and put back before each route's test.
+
+    SQLite: a copy of the database file. PostgreSQL: every row of every table, reinserted with
+    triggers (and so foreign-key checks) off for the restoring transaction.
+    """
+
+    def __init__(self, app, path: Path | None):
+        self.app, self.path = app, path
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()  # checkpoints SQLite's write-ahead log into the file
+            if path is not None:
+                self.copy = path.with_suffix(".snapshot")
+                shutil.copyfile(path, self.copy)
+            else:
+                with db.engine.connect() as conn:
+                    self.rows = {
+                        t.name: [dict(r) for r in conn.execute(t.select()).mappings()]
+                        for t in db.metadata.sorted_tables
+                    }
+
+    def restore(self) -> None:
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+            if self.path is not None:
+                for suffix in ("-wal", "-shm"):
+                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+                shutil.copyfile(self.copy, self.path)
+                return
+            tables = db.metadata.sorted_tables
+            with db.engine.begin() as conn:
+                # DELETE is much faster than TRUNCATE on tiny tables; sequences keep counting
+                # from where they are, which is past every id of the snapshot.
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+                for table in reversed(tables):
+                    conn.execute(table.delete())
+                for table in tables:
+                    if self.rows[table.name]:
+                        conn.execute(table.insert(), self.rows[table.name])
+
+
+@pytest.fixture(scope="module")
+def matrix_env(database_template, tmp_path_factory):
+    """Build the world and sign every role in once per module (the routes' tests reuse them)."""
+    if PG_URL:
+        path, url = None, PG_URL
+    else:
+        path = tmp_path_factory.mktemp("matrix") / "matrix.db"
+        shutil.copyfile(database_template, path)
+        url = f"sqlite:///{path}"
     # The production rule: secretariat accounts must use two-factor sign-in.
-    app = make_app(SECRETARIAT_REQUIRES_2FA=True)
-    with app.app_context():
+    app = create_app(
+        {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "SECRETARIAT_REQUIRES_2FA": True}
+    )
+    if PG_URL:
+        _empty_postgres(app)
+    with app.test_request_context():
         world = build_world()
         db.session.commit()
-    clients = {"anonymous": app.test_client()}
+    cookie = app.config["SESSION_COOKIE_NAME"]
+    sessions = {}
     for role in ROLES[1:]:
-        clients[role] = _sign_in(app, world.emails[role], totp=role == "secretariat")
+        client = _sign_in(app, world.emails[role], totp=role == "secretariat")
+        sessions[role] = client.get_cookie(cookie).value
+    snapshot = _Snapshot(app, path)
+    yield app, world, sessions, snapshot
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def world_app(matrix_env):
+    """The module's world as it was built, with a fresh signed-in client per role."""
+    app, world, sessions, snapshot = matrix_env
+    snapshot.restore()
+    clients = {"anonymous": app.test_client()}
+    for role, value in sessions.items():
+        clients[role] = app.test_client()
+        clients[role].set_cookie(app.config["SESSION_COOKIE_NAME"], value)
     return app, world, clients
 
 
@@ -133,7 +207,7 @@ def test_matrix_size():
 def test_every_post_route_needs_a_csrf_token(make_app):
     """With CSRF on, every state-changing route refuses a request without a token."""
     app = make_app(WTF_CSRF_ENABLED=True, SECRETARIAT_REQUIRES_2FA=False)
-    with app.app_context():
+    with app.test_request_context():
         world = build_world()
         db.session.commit()
     client = app.test_client()

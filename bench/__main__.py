@@ -25,7 +25,7 @@ WORK = ROOT / "bench" / "work"
 RESULTS = ROOT / "bench" / "results"
 
 
-def fresh_database(engine_name: str, size: int) -> str:
+def fresh_database(engine_name: str, size: int | str) -> str:
     """Return the URL of an empty database for this run (SQLite file, or a reset PostgreSQL)."""
     if engine_name == "sqlite":
         WORK.mkdir(parents=True, exist_ok=True)
@@ -56,7 +56,11 @@ def load_data(url: str, size: int) -> dict:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
-    return {"units": units, "profile_slug": slug, "load_seconds": round(time.monotonic() - started, 1)}
+    return {
+        "units": units,
+        "profile_slug": slug,
+        "load_seconds": round(time.monotonic() - started, 1),
+    }
 
 
 def pages(info: dict) -> dict[str, str]:
@@ -86,38 +90,57 @@ def run_size(engine_name: str, size: int, args) -> dict:
             measure(base + path, seconds=1, connections=2)
             m = measure(base + path, seconds=args.seconds, connections=args.connections)
             result["pages"][name] = {
-                "path": path, "rps": round(m.rps, 1), "p50_ms": round(m.p50_ms, 2),
-                "p95_ms": round(m.p95_ms, 2), "errors": m.errors, "requests": m.requests, "tool": m.tool,
+                "path": path,
+                "rps": round(m.rps, 1),
+                "p50_ms": round(m.p50_ms, 2),
+                "p95_ms": round(m.p95_ms, 2),
+                "errors": m.errors,
+                "requests": m.requests,
+                "tool": m.tool,
             }
-            print(f"  {name:<20} {m.rps:8.1f} req/s  p50 {m.p50_ms:7.2f} ms  p95 {m.p95_ms:7.2f} ms"
-                  f"  errors {m.errors}", flush=True)
+            print(
+                f"  {name:<20} {m.rps:8.1f} req/s  p50 {m.p50_ms:7.2f} ms  p95 {m.p95_ms:7.2f} ms"
+                f"  errors {m.errors}",
+                flush=True,
+            )
         result["worker_peak_rss_mb"] = [round(x, 1) for x in worker_peak_rss_mb(master)]
-    if args.storm and size == max(args.sizes):
-        from bench import storm
-
-        result["storm"] = storm.run(engine_name, url, args)
     return result
 
 
 def commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--sizes", default="1000,10000,100000",
-                        type=lambda s: [int(x) for x in s.split(",")])
+    parser.add_argument(
+        "--sizes", default="1000,10000,100000", type=lambda s: [int(x) for x in s.split(",")]
+    )
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--no-storm", dest="storm", action="store_false")
+    parser.add_argument("--storm-voters", type=int, default=2000)
+    parser.add_argument("--storm-connections", type=int, default=16)
     args = parser.parse_args(argv)
     engines = ["sqlite"] + (["postgresql"] if os.environ.get("BENCH_DATABASE_URL") else [])
     started = time.monotonic()
-    runs = [run_size(engine, size, args) for engine in engines for size in args.sizes]
+    runs = []
+    for engine in engines:
+        runs += [run_size(engine, size, args) for size in args.sizes]
+        if args.storm:
+            from bench import storm
+
+            # Reported beside the largest run of this engine (its own 2,000-unit database).
+            runs[-1]["storm"] = storm.run(engine, None, args)
     data = {
         "commit": commit(),
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -50,15 +50,34 @@ def _wrk(url, seconds, connections, threads) -> Measurement:
         script = fh.name
     try:
         out = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-             "-s", script, url],
-            capture_output=True, text=True, timeout=seconds + 60, check=True,
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=True,
         ).stdout
     finally:
         Path(script).unlink(missing_ok=True)
     data = json.loads(out.strip().splitlines()[-1])
-    return Measurement(url, data["requests"], data["seconds"], data["p50_ms"], data["p95_ms"],
-                       data["errors"] + data["non2xx"], "wrk")
+    return Measurement(
+        url,
+        data["requests"],
+        data["seconds"],
+        data["p50_ms"],
+        data["p95_ms"],
+        data["errors"] + data["non2xx"],
+        "wrk",
+    )
 
 
 def _python(url, seconds, connections) -> Measurement:
@@ -100,5 +119,12 @@ def _python(url, seconds, connections) -> Measurement:
     elapsed = time.monotonic() - started
     latencies.sort()
     p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else 0.0
-    return Measurement(url, len(latencies), elapsed, statistics.median(latencies) * 1000 if latencies else 0.0,
-                       p95 * 1000, errors[0], "python")
+    return Measurement(
+        url,
+        len(latencies),
+        elapsed,
+        statistics.median(latencies) * 1000 if latencies else 0.0,
+        p95 * 1000,
+        errors[0],
+        "python",
+    )

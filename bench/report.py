@@ -1,7 +1,14 @@
 """Turn a benchmark run into goal verdicts and a Markdown table."""
 
-MEASURED_PAGES = ("directory", "directory_deep", "directory_filtered", "search_2char", "profile",
-                  "resources", "council")
+MEASURED_PAGES = (
+    "directory",
+    "directory_deep",
+    "directory_filtered",
+    "search_2char",
+    "profile",
+    "resources",
+    "council",
+)
 
 
 def _ratio(run: dict, page: str) -> float | None:
@@ -20,71 +27,119 @@ def goals(data: dict) -> list[dict]:
         for run in runs:
             for page in MEASURED_PAGES:
                 ratio = _ratio(run, page)
-                verdicts.append({
-                    "engine": engine, "goal": f"{page} rps ≥ 0.30 × healthz @ {run['size']}",
-                    "value": None if ratio is None else round(ratio, 3),
-                    "met": ratio is not None and ratio >= 0.30,
-                })
+                verdicts.append(
+                    {
+                        "engine": engine,
+                        "goal": f"{page} rps ≥ 0.30 × healthz @ {run['size']}",
+                        "value": None if ratio is None else round(ratio, 3),
+                        "met": ratio is not None and ratio >= 0.30,
+                    }
+                )
         if small is not large:
             for page in MEASURED_PAGES:
                 a, b = small["pages"].get(page), large["pages"].get(page)
                 measurable = a and b and a["p95_ms"] and not a["errors"] and not b["errors"]
                 growth = b["p95_ms"] / a["p95_ms"] if measurable else None
-                verdicts.append({
-                    "engine": engine,
-                    "goal": f"{page} p95 @ {large['size']} ≤ 1.3 × p95 @ {small['size']}",
-                    "value": None if growth is None else round(growth, 2),
-                    "met": growth is not None and growth <= 1.3,
-                })
+                verdicts.append(
+                    {
+                        "engine": engine,
+                        "goal": f"{page} p95 @ {large['size']} ≤ 1.3 × p95 @ {small['size']}",
+                        "value": None if growth is None else round(growth, 2),
+                        "met": growth is not None and growth <= 1.3,
+                    }
+                )
         search = large["pages"].get("search_2char")
         if search:
-            verdicts.append({"engine": engine, "goal": f"2-char search p95 ≤ 50 ms @ {large['size']}",
-                             "value": search["p95_ms"] if not search["errors"] else None,
-                             "met": search["p95_ms"] <= 50 and not search["errors"]})
+            verdicts.append(
+                {
+                    "engine": engine,
+                    "goal": f"2-char search p95 ≤ 50 ms @ {large['size']}",
+                    "value": search["p95_ms"] if not search["errors"] else None,
+                    "met": search["p95_ms"] <= 50 and not search["errors"],
+                }
+            )
         rss = large.get("worker_peak_rss_mb") or []
         if rss:
-            verdicts.append({"engine": engine, "goal": f"peak RSS per worker ≤ 150 MB @ {large['size']}",
-                             "value": max(rss), "met": max(rss) <= 150})
+            verdicts.append(
+                {
+                    "engine": engine,
+                    "goal": f"peak RSS per worker ≤ 150 MB @ {large['size']}",
+                    "value": max(rss),
+                    "met": max(rss) <= 150,
+                }
+            )
         storm = large.get("storm")
         if storm:
-            verdicts.append({"engine": engine, "goal": "vote storm ≥ 200 ballots/s, 0 errors, 0 lost/duplicated",
-                             "value": storm.get("ballots_per_second"),
-                             "met": storm.get("ballots_per_second", 0) >= 200 and storm.get("ok", False)})
+            verdicts.append(
+                {
+                    "engine": engine,
+                    "goal": "vote storm ≥ 200 ballots/s, 0 errors, 0 lost/duplicated",
+                    "value": storm.get("ballots_per_second"),
+                    "met": storm.get("ballots_per_second", 0) >= 200 and storm.get("ok", False),
+                }
+            )
             if "tally_100k_seconds" in storm:
-                verdicts.append({"engine": engine, "goal": "tally of 100,000 ballots ≤ 1 s",
-                                 "value": storm["tally_100k_seconds"], "met": storm["tally_100k_seconds"] <= 1})
+                verdicts.append(
+                    {
+                        "engine": engine,
+                        "goal": "tally of 100,000 ballots ≤ 1 s",
+                        "value": storm["tally_100k_seconds"],
+                        "met": storm["tally_100k_seconds"] <= 1,
+                    }
+                )
     return verdicts
 
 
 def markdown(data: dict) -> str:
-    lines = [f"# Benchmark {data['date']} (commit {data['commit']})", "",
-             f"{data['machine']['cores']} cores, Python {data['machine']['python']}, gunicorn "
-             f"{data['settings']['workers']} sync workers, {data['settings']['connections']} connections, "
-             f"{data['settings']['seconds']} s per page.", ""]
-    lines += ["| engine | units | page | req/s | ×healthz | p50 ms | p95 ms | errors |",
-              "|---|---:|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"# Benchmark {data['date']} (commit {data['commit']})",
+        "",
+        f"{data['machine']['cores']} cores, Python {data['machine']['python']}, gunicorn "
+        f"{data['settings']['workers']} sync workers, {data['settings']['connections']} connections, "
+        f"{data['settings']['seconds']} s per page.",
+        "",
+    ]
+    lines += [
+        "| engine | units | page | req/s | ×healthz | p50 ms | p95 ms | errors |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
     for run in data["runs"]:
         for name, page in run["pages"].items():
             ratio = _ratio(run, name)
-            lines.append(f"| {run['engine']} | {run['units']} | {name} | {page['rps']} | "
-                         f"{'' if ratio is None else f'{ratio:.2f}'} | {page['p50_ms']} | {page['p95_ms']} | "
-                         f"{page['errors']} |")
-    lines += ["", "| engine | units | data load s | peak RSS per worker MB |", "|---|---:|---:|---|"]
+            lines.append(
+                f"| {run['engine']} | {run['units']} | {name} | {page['rps']} | "
+                f"{'' if ratio is None else f'{ratio:.2f}'} | {page['p50_ms']} | {page['p95_ms']} | "
+                f"{page['errors']} |"
+            )
+    lines += [
+        "",
+        "| engine | units | data load s | peak RSS per worker MB |",
+        "|---|---:|---:|---|",
+    ]
     for run in data["runs"]:
-        lines.append(f"| {run['engine']} | {run['units']} | {run['load_seconds']} | "
-                     f"{', '.join(str(x) for x in run.get('worker_peak_rss_mb', []))} |")
+        lines.append(
+            f"| {run['engine']} | {run['units']} | {run['load_seconds']} | "
+            f"{', '.join(str(x) for x in run.get('worker_peak_rss_mb', []))} |"
+        )
     storms = [r for r in data["runs"] if r.get("storm")]
     if storms:
-        lines += ["", "| engine | ballots | accepted | duplicates refused | 5xx | ballots/s | tally s | tally 100k s |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "| engine | ballots | accepted | duplicates refused | 5xx | ballots/s | tally s | tally 100k s |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         for run in storms:
             s = run["storm"]
-            lines.append(f"| {run['engine']} | {s.get('ballots')} | {s.get('accepted')} | {s.get('refused')} | "
-                         f"{s.get('server_errors')} | {s.get('ballots_per_second')} | {s.get('tally_seconds')} | "
-                         f"{s.get('tally_100k_seconds')} |")
+            lines.append(
+                f"| {run['engine']} | {s.get('ballots')} | {s.get('accepted')} | {s.get('refused')} | "
+                f"{s.get('server_errors')} | {s.get('ballots_per_second')} | {s.get('tally_seconds')} | "
+                f"{s.get('tally_100k_seconds')} |"
+            )
     lines += ["", "| engine | goal | value | met |", "|---|---|---:|---|"]
     for g in data["goals"]:
-        lines.append(f"| {g['engine']} | {g['goal']} | {g['value']} | {'yes' if g['met'] else '**no**'} |")
+        lines.append(
+            f"| {g['engine']} | {g['goal']} | {g['value']} | {'yes' if g['met'] else '**no**'} |"
+        )
     lines.append("")
     lines.append(f"Total time {data['total_seconds']} s.")
     return "\n".join(lines) + "\n"

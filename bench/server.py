@@ -56,15 +56,27 @@ def gunicorn(database_url: str, workers: int = 2, threads: int = 1):
     """Serve wsgi:app with gunicorn; yield (base_url, master_pid)."""
     port = free_port()
     cmd = [
-        sys.executable, "-m", "gunicorn", "wsgi:app",
-        "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers),
-        "--threads", str(threads),
-        "--worker-class", "gthread" if threads > 1 else "sync",
-        "--log-level", "warning",
-        "--timeout", "120",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "wsgi:app",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread" if threads > 1 else "sync",
+        "--log-level",
+        "warning",
+        "--timeout",
+        "120",
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=bench_env(database_url))  # noqa: S603
+    log_dir = ROOT / "bench" / "work"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = open(log_dir / "gunicorn.log", "ab")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=bench_env(database_url), stdout=log, stderr=log)  # noqa: S603
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -85,6 +97,7 @@ def gunicorn(database_url: str, workers: int = 2, threads: int = 1):
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 def worker_peak_rss_mb(master_pid: int) -> list[float]:

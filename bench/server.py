@@ -27,7 +27,7 @@ def bench_env(database_url: str) -> dict[str, str]:
         SECRET_KEY="bench-secret-key-" + "x" * 32,
         SESSION_COOKIE_SECURE="false",
         REMEMBER_COOKIE_SECURE="false",
-        ALLIANCE_PASSWORD_HASH_METHOD="pbkdf2:sha256:1",
+        ALLIANCE_PASSWORD_HASH_METHOD="pbkdf2:sha256:1",  # noqa: S106 - bench only
         ALLIANCE_RATELIMIT_ENABLED="false",
         ALLIANCE_WTF_CSRF_ENABLED="true",
         PYTHONUNBUFFERED="1",

@@ -160,10 +160,7 @@ def tally(election_id: int) -> dict:
 def main(argv: list[str]) -> None:
     app = create_app()
     with app.app_context():
-        if argv[0] == "prepare":
-            data = prepare(int(argv[1]), argv[2])
-        else:
-            data = tally(int(argv[1]))
+        data = prepare(int(argv[1]), argv[2]) if argv[0] == "prepare" else tally(int(argv[1]))
     print(json.dumps(data))
 
 

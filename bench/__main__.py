@@ -134,13 +134,16 @@ def main(argv=None) -> int:
     engines = ["sqlite"] + (["postgresql"] if os.environ.get("BENCH_DATABASE_URL") else [])
     started = time.monotonic()
     runs = []
+    engine_seconds = {}
     for engine in engines:
+        engine_started = time.monotonic()
         runs += [run_size(engine, size, args) for size in args.sizes]
         if args.storm:
             from bench import storm
 
             # Reported beside the largest run of this engine (its own 2,000-unit database).
             runs[-1]["storm"] = storm.run(engine, None, args)
+        engine_seconds[engine] = round(time.monotonic() - engine_started, 1)
     data = {
         "commit": commit(),
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -148,6 +151,7 @@ def main(argv=None) -> int:
         "settings": {"seconds": args.seconds, "connections": args.connections, "workers": 2},
         "runs": runs,
         "total_seconds": round(time.monotonic() - started, 1),
+        "engine_seconds": engine_seconds,
     }
     data["goals"] = report.goals(data)
     RESULTS.mkdir(parents=True, exist_ok=True)

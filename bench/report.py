@@ -125,15 +125,19 @@ def markdown(data: dict) -> str:
     if storms:
         lines += [
             "",
-            "| engine | ballots | accepted | duplicates refused | 5xx | ballots/s | tally s | tally 100k s |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
+            "| engine | electorate | accepted once | accepted twice | duplicates sent | refused 409 "
+            "| 5xx | other | ballots/s | stored ballots | tally s (service) | tally s (pure) "
+            "| tally 100k s | all checks |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         ]
         for run in storms:
             s = run["storm"]
             lines.append(
-                f"| {run['engine']} | {s.get('ballots')} | {s.get('accepted')} | {s.get('refused')} | "
-                f"{s.get('server_errors')} | {s.get('ballots_per_second')} | {s.get('tally_seconds')} | "
-                f"{s.get('tally_100k_seconds')} |"
+                f"| {run['engine']} | {s.get('electorate')} | {s.get('accepted')} | "
+                f"{s.get('accepted_twice')} | {s.get('duplicates_sent')} | {s.get('refused')} | "
+                f"{s.get('server_errors')} | {s.get('other_status')} | {s.get('ballots_per_second')} | "
+                f"{s.get('ballots_stored')} | {s.get('tally_seconds')} | {s.get('tally_pure_seconds')} | "
+                f"{s.get('tally_100k_seconds')} | {'yes' if s.get('ok') else '**no**'} |"
             )
     lines += ["", "| engine | goal | value | met |", "|---|---|---:|---|"]
     for g in data["goals"]:
@@ -141,5 +145,6 @@ def markdown(data: dict) -> str:
             f"| {g['engine']} | {g['goal']} | {g['value']} | {'yes' if g['met'] else '**no**'} |"
         )
     lines.append("")
-    lines.append(f"Total time {data['total_seconds']} s.")
+    per_engine = ", ".join(f"{k} {v} s" for k, v in data.get("engine_seconds", {}).items())
+    lines.append(f"Total time {data['total_seconds']} s ({per_engine}).")
     return "\n".join(lines) + "\n"

@@ -117,7 +117,7 @@ def run(engine_name: str, url: str | None, args) -> dict:
     # The demo adds 23 founding units and a few applicants; top up to exactly `voters` active.
     flask(["demo-data"], url)
     active = _active_units(url)
-    flask(["demo-data", "--members", str(voters - active)], url)
+    flask(["demo-data", "--members", str(max(0, voters - active))], url)
     password = secrets.token_urlsafe(16)
     setup = _setup(url, "prepare", str(voters), password)
     load_seconds = round(time.monotonic() - started, 1)

@@ -142,7 +142,11 @@ def main(argv=None) -> int:
             from bench import storm
 
             # Reported beside the largest run of this engine (its own 2,000-unit database).
-            runs[-1]["storm"] = storm.run(engine, None, args)
+            try:
+                runs[-1]["storm"] = storm.run(engine, None, args)
+            except Exception as exc:  # noqa: BLE001 - report it, keep the page results
+                runs[-1]["storm"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:2000]}
+                print(f"[{engine} storm] failed: {exc}", flush=True)
         engine_seconds[engine] = round(time.monotonic() - engine_started, 1)
     data = {
         "commit": commit(),

@@ -53,6 +53,10 @@ def load_data(url: str, size: int) -> dict:
         slug = conn.exec_driver_sql(
             "SELECT slug FROM member_units WHERE status = 'active' ORDER BY id DESC LIMIT 1"
         ).scalar()
+        # Planner statistics after a bulk load, as any deployment keeps them (PostgreSQL's
+        # autovacuum does it by itself; SQLite needs ANALYZE or PRAGMA optimize).
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()

@@ -73,6 +73,9 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@xmsoa.example.org")
     MAIL_TIMEOUT = 10
 
+    # Member directory: totals above 1,000 matches are remembered per worker this long.
+    MEMBERS_COUNT_CACHE_SECONDS = int(os.environ.get("MEMBERS_COUNT_CACHE_SECONDS", "60"))
+
     # Pagination cap for every list (db.paginate does not cap per_page by itself).
     MAX_PER_PAGE = 100
 

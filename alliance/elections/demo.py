@@ -34,8 +34,16 @@ def load(ctx) -> None:
     officer = ctx.ensure_user(
         OFFICER_EMAIL, "换届选举委员会（示例）", "election officer", roles=(ELECTION_OFFICER,)
     )
-    units = {u.slug: u for u in db.session.scalars(select(MemberUnit))}
-    if not all(slug in units for slug in (*FIRST_COUNCIL, *FIRST_EXTRA, "demo-cloud")):
+    # The founding units (the 2012 electorate) and the named candidates: not every invented
+    # unit of `demo-data --members N`.
+    named = (*FIRST_COUNCIL, *FIRST_EXTRA, "demo-cloud")
+    units = {
+        u.slug: u
+        for u in db.session.scalars(
+            select(MemberUnit).where(MemberUnit.is_founding.is_(True) | MemberUnit.slug.in_(named))
+        )
+    }
+    if not all(slug in units for slug in named):
         return  # the member demo data is not there
     if db.session.scalar(select(CouncilTerm).where(CouncilTerm.number == 1)) is None:
         _first_term(units, officer)

@@ -101,7 +101,8 @@ def council():
     terms = db.session.scalars(
         select(CouncilTerm)
         .order_by(CouncilTerm.number.desc())
-        .options(selectinload(CouncilTerm.elections))
+        # The frozen configuration and the result hold the whole electorate: not needed here.
+        .options(selectinload(CouncilTerm.elections).defer(Election.frozen_config, Election.result))
     ).all()
     return render_template("elections/council.html", term=term, offices=offices, terms=terms)
 

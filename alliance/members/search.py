@@ -16,7 +16,6 @@ import re
 import unicodedata
 
 import sqlalchemy as sa
-from pypinyin import Style, lazy_pinyin
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{CJK}]+")
@@ -35,6 +34,9 @@ def fold(text: str | None) -> str:
 
 def sort_key(name_zh: str) -> str:
     """Return the pinyin sort key of a Chinese name ('厦门…' → 'xia men …')."""
+    # Imported on first use: pypinyin's dictionaries take ~55 MB, and most requests only read.
+    from pypinyin import Style, lazy_pinyin
+
     return " ".join(lazy_pinyin(fold(name_zh), style=Style.NORMAL)).strip()[:400]
 
 

@@ -1,8 +1,10 @@
 """Member-unit workflows: the directory query, logos, statistics and the taxonomy."""
 
+import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import load_only, selectinload
 
@@ -87,22 +89,22 @@ def _choice(value: str, choices) -> str:
     return value if value in choices else ""
 
 
-def directory_statement(query: DirectoryQuery, dialect: str):
-    """Return the select() of active units matching the query, in the asked-for order."""
-    stmt = select(MemberUnit).where(MemberUnit.status == STATUS_ACTIVE)
+def directory_filters(query: DirectoryQuery, dialect: str) -> list:
+    """Return the WHERE clauses of the active units matching the query."""
+    clauses = [MemberUnit.status == STATUS_ACTIVE]
     condition = search.condition(query.q, dialect)
     if condition is not None:
-        stmt = stmt.where(condition)
+        clauses.append(condition)
     if query.org_type:
-        stmt = stmt.where(MemberUnit.org_type == query.org_type)
+        clauses.append(MemberUnit.org_type == query.org_type)
     if query.tier:
-        stmt = stmt.where(MemberUnit.tier == query.tier)
+        clauses.append(MemberUnit.tier == query.tier)
     if query.district:
-        stmt = stmt.where(MemberUnit.district == query.district)
+        clauses.append(MemberUnit.district == query.district)
     if query.founding:
-        stmt = stmt.where(MemberUnit.is_founding.is_(True))
+        clauses.append(MemberUnit.is_founding.is_(True))
     if query.service_line:
-        stmt = stmt.where(
+        clauses.append(
             MemberUnit.id.in_(
                 select(unit_service_lines.c.unit_id)
                 .join(ServiceLine, ServiceLine.id == unit_service_lines.c.service_line_id)
@@ -110,13 +112,19 @@ def directory_statement(query: DirectoryQuery, dialect: str):
             )
         )
     if query.certification:
-        stmt = stmt.where(
+        clauses.append(
             MemberUnit.id.in_(
                 select(UnitCertification.unit_id)
                 .join(Certification)
                 .where(Certification.code == query.certification)
             )
         )
+    return clauses
+
+
+def directory_statement(query: DirectoryQuery, dialect: str):
+    """Return the select() of active units matching the query, in the asked-for order."""
+    stmt = select(MemberUnit).where(*directory_filters(query, dialect))
     if query.view == "tiers":
         order = (MemberUnit.tier_rank, MemberUnit.sort_key, MemberUnit.id)
     elif query.sort == "joined":
@@ -124,6 +132,58 @@ def directory_statement(query: DirectoryQuery, dialect: str):
     else:
         order = (MemberUnit.sort_key, MemberUnit.id)
     return stmt.order_by(*order).options(*listing_options())
+
+
+# Counting every match of a broad search costs as much as the search itself on 100,000 units.
+# Up to COUNT_EXACT_UP_TO matches are counted exactly on every request (a LIMITed count, so it
+# stays cheap); beyond that the exact total is remembered per process for
+# MEMBERS_COUNT_CACHE_SECONDS (app servers are stateless: each worker keeps its own copy), so
+# a large total may lag behind by that long.
+COUNT_EXACT_UP_TO = 1000
+COUNT_CACHE_SIZE = 512
+
+
+def directory_total(query: DirectoryQuery, dialect: str) -> int:
+    """Return how many active units match the query (large totals cached for a short time)."""
+    clauses = directory_filters(query, dialect)
+    capped = select(MemberUnit.id).where(*clauses).limit(COUNT_EXACT_UP_TO + 1).subquery()
+    total = db.session.scalar(select(func.count()).select_from(capped))
+    if total <= COUNT_EXACT_UP_TO:
+        return total
+    ttl = current_app.config["MEMBERS_COUNT_CACHE_SECONDS"]
+    cache = current_app.extensions.setdefault("members_count_cache", {})
+    key = (
+        query.q,
+        query.org_type,
+        query.tier,
+        query.district,
+        query.service_line,
+        query.certification,
+        query.founding,
+    )
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    total = db.session.scalar(select(func.count(MemberUnit.id)).where(*clauses))
+    if ttl > 0:
+        if len(cache) >= COUNT_CACHE_SIZE:
+            cache.pop(next(iter(cache)), None)  # the oldest entry
+        cache[key] = (now + ttl, total)
+    return total
+
+
+def directory_page(query: DirectoryQuery, dialect: str):
+    """Return the page of units the query asks for, with its total."""
+    page = db.paginate(
+        directory_statement(query, dialect),
+        per_page=query.per_page,
+        max_per_page=current_app.config["MAX_PER_PAGE"],
+        error_out=False,
+        count=False,
+    )
+    page.total = directory_total(query, dialect)
+    return page
 
 
 def listing_options():

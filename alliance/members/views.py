@@ -18,7 +18,6 @@ from alliance.members.models import (
     MemberUnit,
     UnitCertification,
 )
-from alliance.pagination import paginate
 from alliance.uploads import ImageRejected, image_response
 
 bp = Blueprint("members", __name__, url_prefix="/members")
@@ -38,8 +37,7 @@ def get_unit_or_404(slug: str, for_edit: bool = False) -> MemberUnit:
 def index():
     """List active member units with search, filters, sorting and pages."""
     query = services.DirectoryQuery.from_args(request.args, current_app.config["MAX_PER_PAGE"])
-    stmt = services.directory_statement(query, db.engine.dialect.name)
-    page = paginate(stmt, per_page=query.per_page)
+    page = services.directory_page(query, db.engine.dialect.name)
     lines, certs = services.taxonomy()
     return render_template(
         "members/index.html",

@@ -450,7 +450,11 @@ def load(ctx) -> None:
     ensure_default_categories()
     if db.session.scalar(select(func.count()).select_from(Listing)):
         return
-    units = {u.slug: u for u in db.session.scalars(select(MemberUnit))}
+    # Only the units the listings name (not every invented unit of `demo-data --members N`).
+    wanted = {row[0] for row in LISTINGS} | {"demo-software-1"}
+    units = {
+        u.slug: u for u in db.session.scalars(select(MemberUnit).where(MemberUnit.slug.in_(wanted)))
+    }
     cats = {c.code: c for c in db.session.scalars(select(ResourceCategory))}
     today = today_local()
     now = utcnow()

@@ -178,7 +178,15 @@ def read_table(filename: str, content: bytes) -> list[list[str]]:
                 if len(rows) > limit + 100:  # stop reading a runaway sheet early
                     break
             workbook.close()
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, IndexError) as exc:
+        except (
+            InvalidFileException,
+            zipfile.BadZipFile,
+            KeyError,
+            ValueError,
+            IndexError,
+            OSError,  # openpyxl: "File contains no valid workbook part"
+            EOFError,
+        ) as exc:
             raise ImportFileError(_l("The file could not be read as an XLSX workbook.")) from exc
     elif name.endswith(".csv"):
         for encoding in ("utf-8-sig", "gb18030"):

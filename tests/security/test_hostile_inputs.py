@@ -28,6 +28,7 @@ from wtforms.validators import Length
 from alliance.auth.models import User
 from alliance.extensions import db
 from tests.factories import PASSWORD
+from tests.security import hostile_forms
 from tests.security.hostile_forms import FORMS, FormCase, build_hostile_world, valid_xlsx
 from tests.security.matrix import TOTP_SECRET
 
@@ -68,7 +69,7 @@ PAYLOADS = [
 ]
 HTML_SPECIAL = re.compile(r"[<>\"']")
 # Payloads every fuzzed field gets; the first (`full`) fields get all of them.
-CORE = (0, 1, 2, 4, 12, 13, 15, 20)
+CORE = (0, 1, 4, 12, 15)
 
 
 class _ActiveContent(HTMLParser):
@@ -221,6 +222,7 @@ class Submit:
         self.failures: list[str] = []
         self.count = 0
         self._signed_in = None  # reused until a submission is accepted (it may end the session)
+        self._state = None
 
     def __call__(
         self,
@@ -237,12 +239,16 @@ class Submit:
     ):
         app, world, case = self.app, self.world, self.case
         self.count += 1
+        fresh = self._signed_in is None and case.role != "anonymous"
         if case.role == "anonymous" or self._signed_in is None:
             self._signed_in = _client(app, world, case.role)
         client = self._signed_in
         case.prepare(app, client, world)
         url = _url(app, case, world, url_args)
-        before = _snapshot(app, case)
+        # The state a refused submission left (checked unchanged) is the next one's start.
+        reuse = self._state is not None and not fresh and case.prepare is hostile_forms._nothing
+        before = self._state if reuse else _snapshot(app, case)
+        self._state = None
         if raw is None and content_type is None:
             data, content_type = _with_files(case, data)
         if case.method == "GET":
@@ -274,8 +280,10 @@ class Submit:
             self.failures.append(f"{where}: active content in the answer: {found}")
         if must_refuse and accepted:
             self.failures.append(f"{where}: accepted but must be refused")
-        if not accepted and _snapshot(app, case) != before:
-            self.failures.append(f"{where}: refused ({code}) but the database changed")
+        if not accepted:
+            self._state = _snapshot(app, case)
+            if self._state != before:
+                self.failures.append(f"{where}: refused ({code}) but the database changed")
         show = _show_url(case, world, location) if accepted else None
         if accepted and payload and show and stored_as_sent:
             page = client.get(show).text

@@ -1113,6 +1113,9 @@ def _features() -> list[FormCase]:
             args=lambda w: {"election_id": w.objects["h_voting"]},
             accepted=lambda r, c: r.status_code == 200 and "receipt" in r.text.lower(),
             after_accept=_forget_ballot,
+            # the confirmation-step row fuzzes every choice; casting needs one and the step
+            fuzz=("step",),
+            full=("step",),
             foreign=lambda w: {f"c-{w.objects['h_other_candidate']}": ["approve"]},
         ),
         FormCase(
@@ -1176,6 +1179,8 @@ def _features() -> list[FormCase]:
             shown=("title_zh", "description_zh"),
             rich=("description_zh", "description_en"),
             full=("description_zh", "available_until"),
+            # the new-listing row fuzzes every field of the same form
+            fuzz=("title_zh", "description_zh", "available_until", "category_id", "visibility"),
             foreign=lambda w: {"category_id": ["999999"]},
             foreign_args=lambda w: {"listing_id": w.objects["h_other_listing"]},
         ),

@@ -27,6 +27,7 @@ from wtforms.validators import Length
 
 from alliance.auth.models import User
 from alliance.extensions import db
+from alliance.members import credit_code
 from tests.factories import PASSWORD
 from tests.security import hostile_forms
 from tests.security.hostile_forms import FORMS, FormCase, build_hostile_world, valid_xlsx
@@ -668,3 +669,87 @@ def test_login_property(hostile, email, password):
     submit = Submit(hostile, case)
     submit("hypothesis", {"email": email, "password": password}, payload=email, must_refuse=True)
     assert not submit.failures, submit.failures
+
+
+_search = st.one_of(
+    _text,
+    st.text(alphabet="%_\\'\"<>*()[]{}:^~-+!&|/ 厦门软件实训基地abcXYZ019", max_size=60),
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(q=_search, other=_text)
+def test_directory_search_property(hostile, q, other):
+    case = next(c for c in FORMS if c.name == "members: directory search")
+    submit = Submit(hostile, case)
+    submit("hypothesis", {"q": q, "service": other, "per_page": other[:8]}, payload=q)
+    assert not submit.failures, submit.failures
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(q=_search, category=_text)
+def test_resources_search_property(hostile, q, category):
+    for name in ("resources: browse", "admin: listings filter"):
+        case = next(c for c in FORMS if c.name == name)
+        submit = Submit(hostile, case)
+        submit("hypothesis", {"q": q, "category": category, "status": category}, payload=q)
+        assert not submit.failures, submit.failures
+
+
+def _code_with_check(body: str) -> str:
+    return body + credit_code.check_character(body)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    code=st.one_of(
+        st.text(alphabet=credit_code.ALPHABET + "IOSVZ-io ０１\u200b", max_size=22),
+        st.text(alphabet=credit_code.ALPHABET, min_size=17, max_size=17).map(_code_with_check),
+        _text,
+    )
+)
+def test_application_credit_code_property(hostile, code):
+    """Whatever is typed as the credit code: a refusal with a message, or a valid code stored."""
+    case = next(c for c in FORMS if c.name == "membership: apply")
+    submit = Submit(hostile, case)
+    invalid = credit_code.problem(credit_code.normalize(code)) is not None
+    response = submit(
+        "hypothesis", {**submit.fields, "credit_code": code}, payload=code, must_refuse=invalid
+    )
+    assert not submit.failures, submit.failures
+    if invalid:
+        assert response.status_code == 200 and "invalid-feedback" in response.text
+
+
+def test_import_preview_shows_hostile_cells_escaped(hostile):
+    """A CSV whose cells are payloads is previewed (each row refused or planned), escaped."""
+    app, world, _ = hostile
+    client = _client(app, world, "secretariat")
+    rows = ["统一社会信用代码,单位名称,英文名称,地址"]
+    for payload in PAYLOADS[:12]:
+        cell = '"' + payload.replace('"', '""') + '"'
+        rows.append(f"{cell},{cell},{cell},{cell}")
+    body = ("\n".join(rows) + "\n").encode()
+    response = client.post(
+        "/admin/units/import",
+        data={"file": (io.BytesIO(body), "units.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).text
+    assert active_content(page) == []
+    for payload in PAYLOADS[:12]:
+        if HTML_SPECIAL.search(payload):
+            assert payload not in page

@@ -70,6 +70,8 @@ class FormCase:
     foreign: Callable[[World], dict[str, list[str]]] | None = None
     # URL arguments naming another unit's object: the valid body posted there must be refused.
     foreign_args: Callable[[World], dict] | None = None
+    # Fields taking one of a few codes (a radio, a select): every payload must be refused.
+    closed: tuple[str, ...] = ()
     # Undo an accepted submission so that the next one meets the same state.
     after_accept: Callable = _nothing
     # Tell an accepted submission from a refused one when neither is a redirect.
@@ -779,6 +781,7 @@ def _features() -> list[FormCase]:
             {"direction": "down"},
             args=lambda w: {"kind": "service-lines", "item_id": w.objects["h_service_line"]},
             success="/admin/taxonomy",
+            closed=("direction",),
         ),
         # Membership: applying, the unit's own pages, the secretariat's queue and unit tools.
         FormCase(
@@ -854,6 +857,7 @@ def _features() -> list[FormCase]:
                 "unit_id": w.unit,
                 "membership_id": w.objects["h_other_membership"],
             },
+            closed=("role",),
         ),
         FormCase(
             "membership: accept an invitation",
@@ -926,6 +930,7 @@ def _features() -> list[FormCase]:
             shown=(),
             after_accept=_reset_unit,
             full=("action", "reason"),
+            closed=("action",),
         ),
         FormCase(
             "admin: unit tier",
@@ -939,6 +944,7 @@ def _features() -> list[FormCase]:
             shown=(),
             after_accept=_reset_unit,
             full=("tier", "reason"),
+            closed=("tier",),
         ),
         FormCase(
             "admin: import units",
@@ -1041,6 +1047,7 @@ def _features() -> list[FormCase]:
             args=lambda w: {"candidate_id": w.objects["h_pending_candidate"]},
             accepted=_no_error_flashed,
             after_accept=_reset_candidate,
+            closed=("answer",),
         ),
         FormCase(
             "elections admin: seats",
@@ -1095,6 +1102,7 @@ def _features() -> list[FormCase]:
             success="/elections/",
             after_accept=_reset_candidate,
             foreign_args=lambda w: {"candidate_id": w.objects["h_ballot_candidates"][0]},
+            closed=("answer",),
         ),
         FormCase(
             "elections: ballot (confirmation step)",
@@ -1207,6 +1215,7 @@ def _features() -> list[FormCase]:
             accepted=_flashed_success,
             after_accept=_reopen_listing,
             foreign_args=lambda w: {"listing_id": w.objects["h_other_listing"]},
+            closed=("reason",),
         ),
         FormCase(
             "resources: extend listing",

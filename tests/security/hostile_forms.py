@@ -1,8 +1,10 @@
 """The table of forms the hostile-input corpus is posted to; add a row for every new form.
 
-Each row names the endpoint, the role that uses the form (a role of tests/security/matrix.py,
-whose `build_world()` provides the objects), a valid baseline for every field, and how to tell
-success from refusal. The corpus (tests/security/test_hostile_inputs.py) replaces one field at
+Each row names the endpoint, the role that uses the form (a role of tests/security/matrix.py;
+`build_hostile_world()` below adds the features' objects, keys prefixed `h_`, to the matrix's
+world), a valid baseline for every field (or a function of the world), and how to tell success
+from refusal. Upload fields get the hostile files of their kind; id fields other units' ids
+(`foreign`, `foreign_args`); an accepted submission is undone by `after_accept`. The corpus (tests/security/test_hostile_inputs.py) replaces one field at
 a time with each payload, drops and duplicates fields, breaks the encoding, the CSRF token and
 the size; length limits are read from each field's `Length(max=…)` validator in `form_class`.
 """

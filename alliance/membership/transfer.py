@@ -197,6 +197,8 @@ def read_table(filename: str, content: bytes) -> list[list[str]]:
                 continue
         else:
             raise ImportFileError(_l("The CSV file is neither UTF-8 nor GB18030 text."))
+        if "\x00" in text:  # never text, and PostgreSQL cannot store it
+            raise ImportFileError(_l("The CSV file is malformed."))
         try:
             rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
         except csv.Error as exc:

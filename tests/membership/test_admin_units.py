@@ -477,3 +477,11 @@ def test_import_refuses_an_unreadable_xlsx_with_a_message(sec, app, content):
         assert "XLSX" in response.text
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ImportPreview)) == 0
+
+
+def test_import_refuses_nul_bytes_in_a_csv(sec, app):
+    """Found by the hostile corpus: NUL bytes reached PostgreSQL, which refuses them (a 500)."""
+    response = upload(sec, b"credit_code,name_zh\n\x00\x00,\x00\n")
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ImportPreview)) == 0

@@ -271,8 +271,11 @@ def answer(candidate_id: int):
     """Record a nominee unit's written answer on its behalf."""
     candidate = db.get_or_404(Candidate, candidate_id)
     election = candidate.contest.election
-    accept = request.form.get("answer") == "accept"
+    answer = request.form.get("answer")
+    accept = answer == "accept"
     try:
+        if answer not in ("accept", "decline"):
+            raise services.ElectionError(_("Choose accept or decline."), 400)
         if election.state != NOMINATING:
             raise services.ElectionError(_("Nominations are not open."), 409)
         services.respond(candidate, _user(), accept, on_behalf=True)

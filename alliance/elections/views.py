@@ -246,7 +246,7 @@ def verify():
         try:
             data = json.loads(form.file.data.read().decode("utf-8"))
             outcome = services.verify_ballot_file(data)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             outcome = (False, [_("This is not an election ballot file.")])
     return render_template("elections/verify.html", form=form, outcome=outcome)
 

@@ -178,7 +178,15 @@ def read_table(filename: str, content: bytes) -> list[list[str]]:
                 if len(rows) > limit + 100:  # stop reading a runaway sheet early
                     break
             workbook.close()
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, IndexError) as exc:
+        except (
+            InvalidFileException,
+            zipfile.BadZipFile,
+            KeyError,
+            ValueError,
+            IndexError,
+            OSError,  # openpyxl: "File contains no valid workbook part"
+            EOFError,
+        ) as exc:
             raise ImportFileError(_l("The file could not be read as an XLSX workbook.")) from exc
     elif name.endswith(".csv"):
         for encoding in ("utf-8-sig", "gb18030"):
@@ -189,6 +197,8 @@ def read_table(filename: str, content: bytes) -> list[list[str]]:
                 continue
         else:
             raise ImportFileError(_l("The CSV file is neither UTF-8 nor GB18030 text."))
+        if "\x00" in text:  # never text, and PostgreSQL cannot store it
+            raise ImportFileError(_l("The CSV file is malformed."))
         try:
             rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
         except csv.Error as exc:

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from alliance.auth.models import ELECTION_OFFICER
+from alliance.auth.models import ELECTION_OFFICER, User
 from alliance.elections import services
 from alliance.elections.forms import to_local
 from alliance.elections.models import Candidate, CouncilTerm, Election
@@ -254,3 +254,23 @@ def test_only_a_units_admin_or_representative_may_open_the_nomination_form(app, 
         auth.logout()
     with app.app_context():
         assert db.session.scalars(select(Candidate)).all() == []
+
+
+@pytest.mark.parametrize("data", [{}, {"answer": "bogus"}, {"answer": ""}])
+def test_officer_answer_without_a_valid_choice_records_nothing(app, client, auth, officer, data):
+    """Found by the hostile corpus: any answer but "accept" was recorded as a decline."""
+    with app.app_context():
+        units = make_voters(2)
+        election = services.create_election(make_term(council=1), 1, "代答测试")
+        db.session.flush()
+        services.open_nominations(election)
+        officer_user = db.session.scalar(select(User).where(User.email == officer))
+        candidate = services.nominate(election.contests[0], units[0], officer_user, None, True)
+        db.session.commit()
+        cid, eid = candidate.id, election.id
+    auth.login(officer, PASSWORD)
+    response = client.post(f"/admin/elections/candidates/{cid}/answer", data=data)
+    assert response.status_code == 302
+    assert "alert-danger" in client.get(f"/admin/elections/{eid}").text
+    with app.app_context():
+        assert db.session.get(Candidate, cid).status == "nominated"

@@ -377,3 +377,16 @@ def test_no_rows_can_be_added_to_a_published_election(in_app):
             {"e": election.id},
         )
     db.session.rollback()
+
+
+def test_verify_refuses_deeply_nested_json_with_a_message(client):
+    """Found by the hostile corpus: JSON nested deeper than the recursion limit was a 500."""
+    from io import BytesIO
+
+    response = client.post(
+        "/elections/verify",
+        data={"file": (BytesIO(b"[" * 100_000 + b"]" * 100_000), "ballots.json")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert "alert-danger" in response.text

@@ -455,3 +455,33 @@ def test_secretariat_pages_refuse_others(client, auth, world, path):
 def test_people_actions_need_sign_in(client, path):
     response = client.post(path, data={"role": "staff", "email": "x@example.org"})
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"PK\x03\x04" + b"\x00" * 100,  # a zip header and nothing after it
+        b"<html><script>alert(1)</script></html>",
+    ],
+)
+def test_import_refuses_an_unreadable_xlsx_with_a_message(sec, app, content):
+    """Found by the hostile corpus: an .xlsx zip without a workbook part was a 500 (OSError)."""
+    import zipfile
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+    for body in (content, archive.getvalue()):
+        response = upload(sec, body, "units.xlsx")
+        assert response.status_code == 400
+        assert "XLSX" in response.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ImportPreview)) == 0
+
+
+def test_import_refuses_nul_bytes_in_a_csv(sec, app):
+    """Found by the hostile corpus: NUL bytes reached PostgreSQL, which refuses them (a 500)."""
+    response = upload(sec, b"credit_code,name_zh\n\x00\x00,\x00\n")
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ImportPreview)) == 0

@@ -82,6 +82,8 @@ def reflected_raw(payload: str, text: str) -> bool:
     if not payload or not HTML_SPECIAL.search(payload) or payload not in text:
         return False
     return bool(OPENS_TAG.search(payload)) or len(payload) >= 6
+
+
 # Payloads every fuzzed field gets; the first (`full`) fields get all of them.
 CORE = (0, 1, 4, 12, 15)
 

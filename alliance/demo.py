@@ -57,13 +57,7 @@ def load(extra_members: int = 0) -> list[tuple[str, str, str]]:
     ctx = DemoContext(extra_members=extra_members)
     ctx.ensure_user(SECRETARIAT_EMAIL, "秘书处（示例）", "secretariat", roles=(SECRETARIAT,))
     for name in STEPS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if not exc.name or not name.startswith(exc.name):
-                raise
-            continue  # that feature is not installed in this build
-        module.load(ctx)
+        importlib.import_module(name).load(ctx)
         db.session.flush()
     return ctx.logins
 

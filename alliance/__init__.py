@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from alliance import page_cache
 from alliance.config import DEV_SECRET_KEY, Config
 from alliance.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
@@ -44,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     bootstrap.init_app(app)
     limiter.init_app(app)
     _configure_engine(app)
+    page_cache.init_app(app)
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)

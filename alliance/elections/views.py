@@ -33,6 +33,7 @@ from alliance.elections.models import (
 )
 from alliance.extensions import db, limiter
 from alliance.members.models import STATUS_ACTIVE, MemberUnit
+from alliance.page_cache import public_page
 
 bp = Blueprint("elections", __name__)
 
@@ -74,6 +75,7 @@ def _current_term() -> CouncilTerm | None:
 
 
 @bp.route("/council")
+@public_page
 def council():
     """Show the current council office by office, and past terms with their elections."""
     term = _current_term()

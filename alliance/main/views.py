@@ -21,11 +21,13 @@ from werkzeug.exceptions import HTTPException
 
 from alliance.auth.services import is_safe_next
 from alliance.extensions import db, limiter
+from alliance.page_cache import public_page
 
 bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
+@public_page
 def index():
     """Explain the alliance and show what is new."""
     return render_template("main/index.html")

@@ -18,6 +18,7 @@ from alliance.members.models import (
     MemberUnit,
     UnitCertification,
 )
+from alliance.page_cache import public_page
 from alliance.uploads import ImageRejected, image_response
 
 bp = Blueprint("members", __name__, url_prefix="/members")
@@ -34,6 +35,7 @@ def get_unit_or_404(slug: str, for_edit: bool = False) -> MemberUnit:
 
 
 @bp.route("")
+@public_page
 def index():
     """List active member units with search, filters, sorting and pages."""
     query = services.DirectoryQuery.from_args(request.args, current_app.config["MAX_PER_PAGE"])
@@ -53,12 +55,14 @@ def index():
 
 
 @bp.route("/stats")
+@public_page
 def stats():
     """Show how many active units there are by type, tier, district, service line and year."""
     return render_template("members/stats.html", stats=services.statistics())
 
 
 @bp.route("/<slug>")
+@public_page
 def detail(slug):
     """Show a unit's public profile; contact fields according to the viewer."""
     unit = get_unit_or_404(slug)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from alliance.database import utcnow
 from alliance.extensions import db, limiter, login_manager
+from alliance.page_cache import public_page
 from alliance.pagination import paginate
 from alliance.resources import services
 from alliance.resources.forms import (
@@ -110,6 +111,7 @@ def get_inquiry_or_404(inquiry_id: int) -> Inquiry:
 
 
 @bp.route("/resources")
+@public_page
 def index():
     """Browse, search and filter the listings the viewer may see."""
     form = FilterForm(request.args, categories=services.categories())
@@ -131,6 +133,7 @@ def feed():
 
 
 @bp.route("/resources/<int:listing_id>")
+@public_page
 def detail(listing_id: int):
     """Show one listing, with "ask about this" for people of other units."""
     listing = get_listing_or_404(listing_id)

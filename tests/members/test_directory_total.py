@@ -28,7 +28,8 @@ def test_small_totals_are_exact_on_every_request(app, client):
 
 def test_large_totals_are_remembered_for_the_configured_time(make_app, monkeypatch):
     monkeypatch.setattr(services, "COUNT_EXACT_UP_TO", 2)
-    app = make_app(MEMBERS_COUNT_CACHE_SECONDS=3600)
+    # The count cache alone: the page cache (tests/test_page_cache.py) would hide the clear().
+    app = make_app(MEMBERS_COUNT_CACHE_SECONDS=3600, PAGE_CACHE_SECONDS=0)
     client = app.test_client()
     add_units(app, 4)
     assert total(client) == 4  # above the cap: counted in full, then remembered

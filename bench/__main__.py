@@ -82,32 +82,57 @@ def pages(info: dict) -> dict[str, str]:
     }
 
 
+# Two passes per size. "cached": the production configuration, where anonymous visitors of a
+# public page are served from the page cache (alliance/page_cache.py) — what a crowd on one page
+# gets. "uncached": PAGE_CACHE_SECONDS=0, so every request renders the page and runs its queries —
+# the cost the indexes and queries must keep flat; driven with one connection per worker, so its
+# latencies are service times, not time spent queueing behind other requests.
+PASSES = {
+    "cached": {},
+    "uncached": {"PAGE_CACHE_SECONDS": "0"},
+}
+
+
+def run_pages(base: str, paths: dict[str, str], seconds: int, connections: int) -> dict:
+    measured = {}
+    for name, path in paths.items():
+        # Warm up (templates, caches), then measure.
+        measure(base + path, seconds=1, connections=2)
+        m = measure(base + path, seconds=seconds, connections=connections)
+        measured[name] = {
+            "path": path,
+            "rps": round(m.rps, 1),
+            "p50_ms": round(m.p50_ms, 2),
+            "p95_ms": round(m.p95_ms, 2),
+            "errors": m.errors,
+            "requests": m.requests,
+            "tool": m.tool,
+            "connections": connections,
+        }
+        print(
+            f"  {name:<20} {m.rps:8.1f} req/s  p50 {m.p50_ms:7.2f} ms  p95 {m.p95_ms:7.2f} ms"
+            f"  errors {m.errors}",
+            flush=True,
+        )
+    return measured
+
+
 def run_size(engine_name: str, size: int, args) -> dict:
     url = fresh_database(engine_name, size)
     print(f"[{engine_name} {size}] loading data …", flush=True)
     info = load_data(url, size)
     print(f"[{engine_name} {size}] {info['units']} units in {info['load_seconds']} s", flush=True)
-    result = {"engine": engine_name, "size": size, **info, "pages": {}}
-    with gunicorn(url, workers=2) as (base, master):
-        for name, path in pages(info).items():
-            # Warm up (templates, caches), then measure.
-            measure(base + path, seconds=1, connections=2)
-            m = measure(base + path, seconds=args.seconds, connections=args.connections)
-            result["pages"][name] = {
-                "path": path,
-                "rps": round(m.rps, 1),
-                "p50_ms": round(m.p50_ms, 2),
-                "p95_ms": round(m.p95_ms, 2),
-                "errors": m.errors,
-                "requests": m.requests,
-                "tool": m.tool,
-            }
-            print(
-                f"  {name:<20} {m.rps:8.1f} req/s  p50 {m.p50_ms:7.2f} ms  p95 {m.p95_ms:7.2f} ms"
-                f"  errors {m.errors}",
-                flush=True,
-            )
-        result["worker_peak_rss_mb"] = [round(x, 1) for x in worker_peak_rss_mb(master)]
+    result = {"engine": engine_name, "size": size, **info, "worker_peak_rss_mb": []}
+    workers = 2
+    for name, env in PASSES.items():
+        print(f"[{engine_name} {size}] {name} pages", flush=True)
+        connections = args.connections if name == "cached" else workers
+        with gunicorn(url, workers=workers, env=env) as (base, master):
+            key = "pages" if name == "cached" else f"pages_{name}"
+            result[key] = run_pages(base, pages(info), args.seconds, connections)
+            peaks = [round(x, 1) for x in worker_peak_rss_mb(master)]
+        if max(peaks, default=0) > max(result["worker_peak_rss_mb"], default=0):
+            result["worker_peak_rss_mb"] = peaks
     return result
 
 
@@ -156,7 +181,12 @@ def main(argv=None) -> int:
         "commit": commit(),
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
-        "settings": {"seconds": args.seconds, "connections": args.connections, "workers": 2},
+        "settings": {
+            "seconds": args.seconds,
+            "connections": args.connections,
+            "uncached_connections": 2,
+            "workers": 2,
+        },
         "runs": runs,
         "total_seconds": round(time.monotonic() - started, 1),
         "engine_seconds": engine_seconds,

@@ -52,8 +52,8 @@ def flask(args: list[str], database_url: str, timeout: int = 3600) -> str:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 2, threads: int = 1):
-    """Serve wsgi:app with gunicorn; yield (base_url, master_pid)."""
+def gunicorn(database_url: str, workers: int = 2, threads: int = 1, env: dict | None = None):
+    """Serve wsgi:app with gunicorn (extra environment in env); yield (base_url, master_pid)."""
     port = free_port()
     cmd = [
         sys.executable,
@@ -76,7 +76,9 @@ def gunicorn(database_url: str, workers: int = 2, threads: int = 1):
     log_dir = ROOT / "bench" / "work"
     log_dir.mkdir(parents=True, exist_ok=True)
     log = open(log_dir / "gunicorn.log", "ab")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=bench_env(database_url), stdout=log, stderr=log)  # noqa: S603
+    proc = subprocess.Popen(  # noqa: S603
+        cmd, cwd=ROOT, env={**bench_env(database_url), **(env or {})}, stdout=log, stderr=log
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

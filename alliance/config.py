@@ -82,6 +82,9 @@ class Config:
     # Shared by every worker and instance when set (e.g. redis://127.0.0.1:6379/1).
     PAGE_CACHE_REDIS_URL = os.environ.get("PAGE_CACHE_REDIS_URL")
 
+    # Other long lists (resources): totals above 1,000 rows remembered per worker this long.
+    LIST_COUNT_CACHE_SECONDS = int(os.environ.get("LIST_COUNT_CACHE_SECONDS", "60"))
+
     # Pagination cap for every list (db.paginate does not cap per_page by itself).
     MAX_PER_PAGE = 100
 

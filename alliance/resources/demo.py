@@ -5,7 +5,7 @@ Every listing is invented, so every title carries 示例; the units are those of
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from alliance.auth.models import User
 from alliance.database import utcnow
@@ -487,6 +487,65 @@ def load(ctx) -> None:
         created[zh] = listing
     db.session.flush()
     _demo_inquiry(created.get(LISTINGS[0][3]), units.get("demo-software-1"))
+    if ctx.extra_members:
+        add_extra_listings(cats, today, now)
+
+
+# Scale data for `demo-data --members N`: one listing for every EXTRA_EVERY invented units.
+EXTRA_EVERY = 10
+EXTRA_CHUNK = 5000
+EXTRA_KINDS = (
+    ("training-base", "offer", "实训基地", "training base"),
+    ("technical-platform", "offer", "测试平台", "test platform"),
+    ("office-space", "offer", "办公场地", "office space"),
+    ("talent", "request", "外包人才", "outsourcing staff"),
+    ("equipment", "offer", "设备共享", "shared equipment"),
+    ("projects", "request", "项目合作", "project partner"),
+)
+
+
+def add_extra_listings(cats, today, now) -> int:
+    """Bulk-insert one invented listing for every EXTRA_EVERY invented units."""
+    units = db.session.execute(
+        select(MemberUnit.id, MemberUnit.district)
+        .where(MemberUnit.slug.like("demo-extra-%"))
+        .order_by(MemberUnit.id)
+    ).all()[::EXTRA_EVERY]
+    rows = []
+    for n, (unit_id, district) in enumerate(units):
+        code, kind, zh, en = EXTRA_KINDS[n % len(EXTRA_KINDS)]
+        category = cats.get(code) or next(iter(cats.values()))
+        rows.append(
+            {
+                "unit_id": unit_id,
+                "category_id": category.id,
+                "kind": kind,
+                "title_zh": f"示例{zh}{n}",
+                "title_en": f"Example {en} {n}",
+                "description_zh": f"示例数据：{zh}（第 {n} 条）。",
+                "terms": ("free", "at_cost", "negotiable")[n % 3],
+                "district": district,
+                "visibility": "members" if n % 5 == 0 else "public",
+                "available_from": today - timedelta(days=30),
+                # Every seventh has expired (the browse page must skip them), a third open-ended.
+                "available_until": (
+                    today - timedelta(days=1)
+                    if n % 7 == 0
+                    else None
+                    if n % 3 == 0
+                    else today + timedelta(days=30 + n % 300)
+                ),
+                "status": PUBLISHED,
+                "published_at": now - timedelta(minutes=n + 1),
+                "is_featured": False,
+                "is_hidden": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    for start in range(0, len(rows), EXTRA_CHUNK):
+        db.session.execute(insert(Listing), rows[start : start + EXTRA_CHUNK])
+    return len(rows)
 
 
 def _demo_inquiry(listing, asker) -> None:

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
+    Index,
     LargeBinary,
     String,
     Text,
@@ -79,6 +80,9 @@ class Listing(db.Model):
             "OR available_until >= available_from",
             name="availability",
         ),
+        # The browse order (featured first, newest first) among published listings, read
+        # backwards: a page stops after its rows instead of sorting every listing.
+        Index("ix_resource_listings_browse", "status", "is_featured", "published_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

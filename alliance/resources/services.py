@@ -15,6 +15,7 @@ from alliance.auth.models import User
 from alliance.database import utcnow
 from alliance.extensions import db
 from alliance.members.models import STATUS_ACTIVE, MemberUnit, UnitMembership
+from alliance.pagination import capped_total, paginate
 from alliance.resources.models import (
     CLOSE_REASONS,
     CLOSED,
@@ -196,6 +197,15 @@ def browse_query(user, today: date, filters: dict):
     return query.order_by(
         Listing.is_featured.desc(), Listing.published_at.desc(), Listing.id.desc()
     )
+
+
+def browse_page(user, today: date, filters: dict):
+    """Return the page of listings the browse page shows, with its (capped, cached) total."""
+    query = browse_query(user, today, filters)
+    page = paginate(query, per_page=20, count=False)
+    key = ("resources", sees_members_only(user), today, tuple(sorted(filters.items())))
+    page.total = capped_total(query, key)
+    return page
 
 
 def unit_listings(unit: MemberUnit, user, today: date) -> list[Listing]:

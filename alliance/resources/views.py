@@ -116,8 +116,7 @@ def index():
     """Browse, search and filter the listings the viewer may see."""
     form = FilterForm(request.args, categories=services.categories())
     form.validate()
-    query = services.browse_query(current_user, today_local(), form.filters())
-    page = paginate(query, per_page=20)
+    page = services.browse_page(current_user, today_local(), form.filters())
     return render_template("resources/index.html", form=form, page=page, today=today_local())
 
 

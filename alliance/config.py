@@ -73,16 +73,13 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@xmsoa.example.org")
     MAIL_TIMEOUT = 10
 
-    # Member directory: totals above 1,000 matches are remembered per worker this long.
-    MEMBERS_COUNT_CACHE_SECONDS = int(os.environ.get("MEMBERS_COUNT_CACHE_SECONDS", "60"))
-
     # Public pages as anonymous visitors see them, kept this long (0: off); alliance/page_cache.py.
     PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "30"))
     PAGE_CACHE_MAX_PAGES = int(os.environ.get("PAGE_CACHE_MAX_PAGES", "500"))
     # Shared by every worker and instance when set (e.g. redis://127.0.0.1:6379/1).
     PAGE_CACHE_REDIS_URL = os.environ.get("PAGE_CACHE_REDIS_URL")
 
-    # Other long lists (resources): totals above 1,000 rows remembered per worker this long.
+    # Long lists (directory, resources): totals above 1,000 rows remembered per worker this long.
     LIST_COUNT_CACHE_SECONDS = int(os.environ.get("LIST_COUNT_CACHE_SECONDS", "60"))
 
     # Pagination cap for every list (db.paginate does not cap per_page by itself).

@@ -83,7 +83,7 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
-    # Search-index objects made by hand (FTS5 table, GIN expression index) are not models.
+    # Search-index objects made by hand (FTS5 table; tsvector column, GIN index) are not models.
     conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()

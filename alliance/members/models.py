@@ -107,8 +107,9 @@ class MemberUnit(db.Model):
         CheckConstraint(check_in("address_visibility", VISIBILITIES), name="address_visibility"),
         CheckConstraint(check_in("phone_visibility", VISIBILITIES), name="phone_visibility"),
         CheckConstraint(check_in("email_visibility", VISIBILITIES), name="email_visibility"),
-        # The directory filters on status and sorts by pinyin, joined date or tier.
-        Index("ix_member_units_status_sort_key", "status", "sort_key"),
+        # The directory filters on status and sorts by pinyin, joined date or tier. With `id` the
+        # name index holds the whole page order: a deep page OFFSETs over the index alone.
+        Index("ix_member_units_status_sort_key", "status", "sort_key", "id"),
         Index("ix_member_units_status_joined_on", "status", "joined_on"),
         Index("ix_member_units_status_tier_rank", "status", "tier_rank", "sort_key"),
         # The commonest filters, in name order: a page and a capped count read one index range.

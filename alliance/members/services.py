@@ -1,10 +1,10 @@
 """Member-unit workflows: the directory query, logos, statistics and the taxonomy."""
 
-import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 from sqlalchemy.orm import load_only, selectinload
 
@@ -23,6 +23,7 @@ from alliance.members.models import (
     UnitLogo,
     unit_service_lines,
 )
+from alliance.pagination import capped_total
 from alliance.uploads import process_image
 
 SORTS = ("name", "joined")
@@ -89,10 +90,10 @@ def _choice(value: str, choices) -> str:
     return value if value in choices else ""
 
 
-def directory_filters(query: DirectoryQuery, dialect: str) -> list:
-    """Return the WHERE clauses of the active units matching the query."""
+def directory_filters(query: DirectoryQuery, dialect: str, walk: bool = False) -> list:
+    """Return the WHERE clauses of the active units matching the query (`walk`: see search)."""
     clauses = [MemberUnit.status == STATUS_ACTIVE]
-    condition = search.condition(query.q, dialect)
+    condition = search.condition(query.q, dialect, walk=walk)
     if condition is not None:
         clauses.append(condition)
     if query.org_type:
@@ -122,37 +123,25 @@ def directory_filters(query: DirectoryQuery, dialect: str) -> list:
     return clauses
 
 
-def directory_statement(query: DirectoryQuery, dialect: str):
-    """Return the select() of active units matching the query, in the asked-for order."""
-    stmt = select(MemberUnit).where(*directory_filters(query, dialect))
+def directory_order(query: DirectoryQuery) -> tuple:
+    """Return the ORDER BY of the directory: by name, joined date or tier (id breaks ties)."""
     if query.view == "tiers":
-        order = (MemberUnit.tier_rank, MemberUnit.sort_key, MemberUnit.id)
-    elif query.sort == "joined":
-        order = (MemberUnit.joined_on.desc(), MemberUnit.sort_key, MemberUnit.id)
-    else:
-        order = (MemberUnit.sort_key, MemberUnit.id)
-    return stmt.order_by(*order).options(*listing_options())
+        return (MemberUnit.tier_rank, MemberUnit.sort_key, MemberUnit.id)
+    if query.sort == "joined":
+        return (MemberUnit.joined_on.desc(), MemberUnit.sort_key, MemberUnit.id)
+    return (MemberUnit.sort_key, MemberUnit.id)
 
 
-# Counting every match of a broad search costs as much as the search itself on 100,000 units.
-# Up to COUNT_EXACT_UP_TO matches are counted exactly on every request (a LIMITed count, so it
-# stays cheap); beyond that the exact total is remembered per process for
-# MEMBERS_COUNT_CACHE_SECONDS (app servers are stateless: each worker keeps its own copy), so
-# a large total may lag behind by that long.
-COUNT_EXACT_UP_TO = 1000
-COUNT_CACHE_SIZE = 512
+def directory_ids(query: DirectoryQuery, dialect: str, walk: bool = False):
+    """Return the select() of the ids of active units matching the query, in order."""
+    filters = directory_filters(query, dialect, walk=walk)
+    return select(MemberUnit.id).where(*filters).order_by(*directory_order(query))
 
 
 def directory_total(query: DirectoryQuery, dialect: str) -> int:
     """Return how many active units match the query (large totals cached for a short time)."""
-    clauses = directory_filters(query, dialect)
-    capped = select(MemberUnit.id).where(*clauses).limit(COUNT_EXACT_UP_TO + 1).subquery()
-    total = db.session.scalar(select(func.count()).select_from(capped))
-    if total <= COUNT_EXACT_UP_TO:
-        return total
-    ttl = current_app.config["MEMBERS_COUNT_CACHE_SECONDS"]
-    cache = current_app.extensions.setdefault("members_count_cache", {})
     key = (
+        "members",
         query.q,
         query.org_type,
         query.tier,
@@ -161,28 +150,50 @@ def directory_total(query: DirectoryQuery, dialect: str) -> int:
         query.certification,
         query.founding,
     )
-    now = time.monotonic()
-    hit = cache.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    total = db.session.scalar(select(func.count(MemberUnit.id)).where(*clauses))
-    if ttl > 0:
-        if len(cache) >= COUNT_CACHE_SIZE:
-            cache.pop(next(iter(cache)), None)  # the oldest entry
-        cache[key] = (now + ttl, total)
-    return total
+    return capped_total(select(MemberUnit.id).where(*directory_filters(query, dialect)), key)
 
 
-def directory_page(query: DirectoryQuery, dialect: str):
+# Up to this many matches a search page sorts the matches; beyond it, it walks the ordered index
+# (on SQLite; PostgreSQL's planner chooses by itself). See alliance.members.search.
+SORT_MATCHES_UP_TO = 1000
+
+
+class DirectoryPagination(Pagination):
+    """A page whose OFFSET runs over the ids alone (an index), then loads only that page's rows.
+
+    Skipping 40,000 full rows for page 2,000 costs far more than skipping 40,000 index entries
+    (PostgreSQL reads every skipped row from the table). One statement: the rows WHERE id IN
+    (the page's ids). Arguments: `ids` (a select of ids in order) and `order` (its ORDER BY).
+    """
+
+    def _query_items(self) -> list:
+        args = self._query_args
+        page_ids = args["ids"].limit(self.per_page).offset((self.page - 1) * self.per_page)
+        rows = (
+            select(MemberUnit)
+            .where(MemberUnit.id.in_(page_ids))
+            .order_by(*args["order"])
+            .options(*listing_options())
+        )
+        return list(db.session.scalars(rows))
+
+    def _query_count(self) -> int:
+        ids = self._query_args["ids"].order_by(None).subquery()
+        return db.session.scalar(select(func.count()).select_from(ids))
+
+
+def directory_page(query: DirectoryQuery, dialect: str) -> DirectoryPagination:
     """Return the page of units the query asks for, with its total."""
-    page = db.paginate(
-        directory_statement(query, dialect),
+    total = directory_total(query, dialect)
+    page = DirectoryPagination(
+        ids=directory_ids(query, dialect, walk=total > SORT_MATCHES_UP_TO),
+        order=directory_order(query),
         per_page=query.per_page,
         max_per_page=current_app.config["MAX_PER_PAGE"],
         error_out=False,
         count=False,
     )
-    page.total = directory_total(query, dialect)
+    page.total = total
     return page
 
 

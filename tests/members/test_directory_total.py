@@ -2,8 +2,8 @@
 
 import re
 
+from alliance import pagination
 from alliance.extensions import db
-from alliance.members import services
 from tests.factories import make_unit
 
 
@@ -27,9 +27,9 @@ def test_small_totals_are_exact_on_every_request(app, client):
 
 
 def test_large_totals_are_remembered_for_the_configured_time(make_app, monkeypatch):
-    monkeypatch.setattr(services, "COUNT_EXACT_UP_TO", 2)
+    monkeypatch.setattr(pagination, "COUNT_EXACT_UP_TO", 2)
     # The count cache alone: the page cache (tests/test_page_cache.py) would hide the clear().
-    app = make_app(MEMBERS_COUNT_CACHE_SECONDS=3600, PAGE_CACHE_SECONDS=0)
+    app = make_app(LIST_COUNT_CACHE_SECONDS=3600, PAGE_CACHE_SECONDS=0)
     client = app.test_client()
     add_units(app, 4)
     assert total(client) == 4  # above the cap: counted in full, then remembered
@@ -38,39 +38,39 @@ def test_large_totals_are_remembered_for_the_configured_time(make_app, monkeypat
     assert total(client) == 4  # the remembered total (stale for at most the TTL)
     assert total(client, "/members?sort=joined&page=2") == 4  # same filters, same entry
     assert total(client, "/members?q=合计") == 5  # other filters: counted afresh
-    app.extensions["members_count_cache"].clear()
+    app.extensions["list_count_cache"].clear()
     assert total(client) == 5
 
 
 def test_no_cache_when_the_ttl_is_zero(make_app, monkeypatch):
-    monkeypatch.setattr(services, "COUNT_EXACT_UP_TO", 2)
-    app = make_app(MEMBERS_COUNT_CACHE_SECONDS=0)
+    monkeypatch.setattr(pagination, "COUNT_EXACT_UP_TO", 2)
+    app = make_app(LIST_COUNT_CACHE_SECONDS=0)
     client = app.test_client()
     add_units(app, 3)
     assert total(client) == 3
     add_units(app, 1, start=3)
     assert total(client) == 4
-    assert not app.extensions.get("members_count_cache")
+    assert not app.extensions.get("list_count_cache")
 
 
 def test_expired_entries_are_counted_again(make_app, monkeypatch):
-    monkeypatch.setattr(services, "COUNT_EXACT_UP_TO", 2)
-    app = make_app(MEMBERS_COUNT_CACHE_SECONDS=60)
+    monkeypatch.setattr(pagination, "COUNT_EXACT_UP_TO", 2)
+    app = make_app(LIST_COUNT_CACHE_SECONDS=60)
     client = app.test_client()
     add_units(app, 3)
     assert total(client) == 3
     add_units(app, 1, start=3)
-    clock = services.time.monotonic() + 61
-    monkeypatch.setattr(services.time, "monotonic", lambda: clock)
+    clock = pagination.time.monotonic() + 61
+    monkeypatch.setattr(pagination.time, "monotonic", lambda: clock)
     assert total(client) == 4
 
 
 def test_the_cache_is_bounded(make_app, monkeypatch):
-    monkeypatch.setattr(services, "COUNT_EXACT_UP_TO", 0)
-    monkeypatch.setattr(services, "COUNT_CACHE_SIZE", 3)
+    monkeypatch.setattr(pagination, "COUNT_EXACT_UP_TO", 0)
+    monkeypatch.setattr(pagination, "COUNT_CACHE_SIZE", 3)
     app = make_app()
     client = app.test_client()
     add_units(app, 1)
     for word in ("合计", "示例", "软件", "厦门", "有限"):
         assert total(client, f"/members?q={word}") == 1
-    assert len(app.extensions["members_count_cache"]) == 3
+    assert len(app.extensions["list_count_cache"]) == 3

@@ -1,13 +1,13 @@
 """Resources: an index in the browse order among published listings (issue 7)
 
-Revision ID: 0009_resources_browse
-Revises: 0008_directory_indexes
+Revision ID: 0010_resources_browse
+Revises: 0009_search_perf
 """
 
 from alembic import op
 
-revision = "0009_resources_browse"
-down_revision = "0008_directory_indexes"
+revision = "0010_resources_browse"
+down_revision = "0009_search_perf"
 branch_labels = None
 depends_on = None
 

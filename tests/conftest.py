@@ -7,6 +7,7 @@ emptied before each test).
 
 import os
 import shutil
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -146,3 +147,28 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+# Redis for the tests of what workers share through it: TEST_REDIS_URL (CI:
+# redis://127.0.0.1:6379/15) or the local Redis on database 15, each test with a key prefix of its
+# own that is deleted afterwards. Skipped when Redis is unreachable, except in CI (a failure).
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_url():
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as exc:
+        if IN_CI:
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
+        pytest.skip(f"Redis not reachable at {REDIS_URL}")
+    prefix = f"alliance-test-{uuid.uuid4().hex}"
+    yield REDIS_URL, prefix, client
+    for key in client.scan_iter(match=f"*{prefix}*"):
+        client.delete(key)
+    assert not list(client.scan_iter(match=f"*{prefix}*"))
+    client.close()

@@ -1,38 +1,17 @@
 """The public page cache (alliance/page_cache.py): hits, what is never cached, freshness."""
 
-import os
 import re
-import uuid
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from alliance import page_cache
 from alliance.extensions import db
 from alliance.members.models import MemberUnit
-from tests.conftest import IN_CI
 from tests.factories import PASSWORD, make_unit, make_user
+from tests.members.helpers import QueryCounter
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-class Statements:
-    """Count the SQL statements an app runs while the block is open."""
-
-    def __init__(self, app):
-        with app.app_context():
-            self.engine = db.engine
-        self.count = 0
-
-    def _seen(self, *_args):
-        self.count += 1
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._seen)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._seen)
 
 
 @pytest.fixture
@@ -53,7 +32,7 @@ def test_a_repeated_anonymous_page_runs_no_query(cached_app):
         db.session.commit()
     client = cached_app.test_client()
     first = client.get("/members").get_data(as_text=True)
-    with Statements(cached_app) as statements:
+    with QueryCounter(cached_app) as statements:
         again = client.get("/members")
     assert again.status_code == 200
     assert statements.count == 0
@@ -67,7 +46,7 @@ def test_a_repeated_anonymous_page_runs_no_query(cached_app):
 def test_every_public_page_is_cached(cached_app, path):
     client = cached_app.test_client()
     assert client.get(path).status_code == 200
-    with Statements(cached_app) as statements:
+    with QueryCounter(cached_app) as statements:
         assert client.get(path).status_code == 200
     assert statements.count == 0
 
@@ -76,7 +55,7 @@ def test_each_visitor_gets_its_own_csrf_token_and_can_switch_language(make_app):
     app = make_app(PAGE_CACHE_SECONDS=60, WTF_CSRF_ENABLED=True)
     first, second = app.test_client(), app.test_client()
     token_1 = TOKEN.search(first.get("/members").get_data(as_text=True)).group(1)
-    with Statements(app) as statements:
+    with QueryCounter(app) as statements:
         html = second.get("/members").get_data(as_text=True)
     assert statements.count == 0  # served from the cache …
     token_2 = TOKEN.search(html).group(1)
@@ -116,7 +95,7 @@ def test_a_rolled_back_change_keeps_the_cache(cached_app):
     with cached_app.app_context():
         make_unit("厦门回滚示例有限公司")
         db.session.rollback()
-    with Statements(cached_app) as statements:
+    with QueryCounter(cached_app) as statements:
         assert "厦门回滚示例有限公司" not in client.get("/members").get_data(as_text=True)
     assert statements.count == 0
 
@@ -176,42 +155,23 @@ def test_zero_seconds_turns_it_off(make_app):
     assert app.extensions[page_cache.EXTENSION] is None
     client = app.test_client()
     client.get("/members")
-    with Statements(app) as statements:
+    with QueryCounter(app) as statements:
         client.get("/members")
     assert statements.count > 0
 
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def test_with_redis_a_change_in_one_worker_refreshes_every_worker(make_app):
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError as exc:
-        if IN_CI:
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
-        pytest.skip(f"Redis not reachable at {REDIS_URL}")
-    prefix = f"alliance-test-{uuid.uuid4().hex}:"
-    try:
-        workers = [
-            make_app(PAGE_CACHE_SECONDS=60, PAGE_CACHE_REDIS_URL=REDIS_URL) for _ in range(2)
-        ]
-        for worker in workers:
-            worker.extensions[page_cache.EXTENSION].key_prefix = prefix
-        with workers[0].app_context():
-            make_unit("厦门共享示例有限公司", slug="shared")
-            db.session.commit()
-        one, two = (w.test_client() for w in workers)
-        assert "厦门共享示例有限公司" in one.get("/members/shared").get_data(as_text=True)
-        with Statements(workers[1]) as statements:
-            assert "厦门共享示例有限公司" in two.get("/members/shared").get_data(as_text=True)
-        assert statements.count == 0  # the page the first worker stored
-        rename(workers[0], "shared", "厦门改名共享示例有限公司")
-        assert "厦门改名共享示例有限公司" in two.get("/members/shared").get_data(as_text=True)
-    finally:
-        for key in client.scan_iter(match=f"{prefix}*"):
-            client.delete(key)
-        client.close()
+def test_with_redis_a_change_in_one_worker_refreshes_every_worker(make_app, redis_url):
+    url, prefix, _client = redis_url
+    workers = [make_app(PAGE_CACHE_SECONDS=60, PAGE_CACHE_REDIS_URL=url) for _ in range(2)]
+    for worker in workers:
+        worker.extensions[page_cache.EXTENSION].key_prefix = f"{prefix}:"
+    with workers[0].app_context():
+        make_unit("厦门共享示例有限公司", slug="shared")
+        db.session.commit()
+    one, two = (w.test_client() for w in workers)
+    assert "厦门共享示例有限公司" in one.get("/members/shared").get_data(as_text=True)
+    with QueryCounter(workers[1]) as statements:
+        assert "厦门共享示例有限公司" in two.get("/members/shared").get_data(as_text=True)
+    assert statements.count == 0  # the page the first worker stored
+    rename(workers[0], "shared", "厦门改名共享示例有限公司")
+    assert "厦门改名共享示例有限公司" in two.get("/members/shared").get_data(as_text=True)

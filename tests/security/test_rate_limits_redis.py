@@ -1,38 +1,10 @@
 """Rate limits stored in Redis are shared by every worker; the 429 page says when to retry.
 
 Uses TEST_REDIS_URL (CI: redis://127.0.0.1:6379/15) or the local Redis on database 15, with a
-key prefix of its own that the test deletes afterwards. Skipped when Redis is unreachable,
-except in CI, where that is a failure.
+key prefix of its own that is deleted afterwards (the `redis_url` fixture of tests/conftest.py).
 """
 
-import os
-import uuid
-
-import pytest
-
 from alliance.extensions import limiter
-from tests.conftest import IN_CI
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-@pytest.fixture
-def redis_url():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError as exc:
-        if IN_CI:
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
-        pytest.skip(f"Redis not reachable at {REDIS_URL}")
-    prefix = f"alliance-test-{uuid.uuid4().hex}"
-    yield REDIS_URL, prefix, client
-    for key in client.scan_iter(match=f"*{prefix}*"):
-        client.delete(key)
-    assert not list(client.scan_iter(match=f"*{prefix}*"))
-    client.close()
 
 
 def _worker(make_app, url, prefix):

@@ -191,13 +191,14 @@ def vote(election_id: int):
         # Another request of the same unit won the race: the UNIQUE key refused this one.
         db.session.rollback()
         return _error(services.AlreadyVoted(), election=election)
-    # Rendered inside the transaction, committed after: one transaction per ballot, and the
-    # receipt is shown only once the commit has succeeded.
-    page = render_template(
+    # What the receipt page shows stays loaded past the commit, so rendering it needs no second
+    # transaction (on SQLite, a second write lock): one transaction per ballot, and the receipt
+    # is shown only once the commit has succeeded. The session ends with this request.
+    db.session().expire_on_commit = False
+    db.session.commit()
+    return render_template(
         "elections/receipt.html", election=election, receipt=receipt, participation=participation
     )
-    db.session.commit()
-    return page
 
 
 def _ballot_page(election: Election, unit_id: int, choices: dict, error: str | None = None):

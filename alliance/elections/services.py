@@ -5,6 +5,7 @@ Functions take objects and data, never `request`, and never commit: the caller c
 
 import logging
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -627,7 +628,8 @@ class FrozenConfig:
 # an entry is only made from a row whose configuration hashes to the row's config_hash: a hit
 # therefore always is the configuration that hash names, and a new hash is a new key.
 _frozen_cache: dict[tuple[int, str], FrozenConfig] = {}
-FROZEN_CACHE_SIZE = 16
+_frozen_cache_lock = threading.Lock()  # for threaded workers; a hit takes no lock
+FROZEN_CACHE_SIZE = 4  # elections open at the same time, and a few just closed
 
 
 def frozen(election: Election) -> FrozenConfig:
@@ -649,9 +651,10 @@ def frozen(election: Election) -> FrozenConfig:
             409,
         )
     cached = FrozenConfig.of(config)
-    while len(_frozen_cache) >= FROZEN_CACHE_SIZE:
-        _frozen_cache.pop(next(iter(_frozen_cache)), None)
-    _frozen_cache[key] = cached
+    with _frozen_cache_lock:
+        while len(_frozen_cache) >= FROZEN_CACHE_SIZE:
+            del _frozen_cache[next(iter(_frozen_cache))]  # the oldest entry
+        _frozen_cache[key] = cached
     return cached
 
 

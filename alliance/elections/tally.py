@@ -5,9 +5,9 @@ Civil Code art. 1259: "以上" includes the number itself (`>=`), "超过" exclu
 The result does not depend on the order of the ballots or of the candidates.
 
 Ballots as the application writes them (every candidate named once, one of the three choices)
-take fast paths; any other ballot goes through the plain rules. Both give the same result and
-the same hash for any JSON data (tests/elections/test_tally_equivalence.py checks this against
-the original implementation).
+take fast paths; any other ballot goes through the plain rules. For any JSON data both give
+the same result and hash as the original implementation, or both refuse the data as malformed
+(tests/elections/test_tally_equivalence.py checks this against a copy of that implementation).
 """
 
 import hashlib
@@ -55,9 +55,20 @@ def ballots_digest(ballots: Iterable[Mapping]) -> str:
     for b in ballots:
         receipts.append(b["receipt"])
         choices_of.append(b["choices"])
-    # Sorting positions, not (receipt, choices) pairs: no container per ballot, so the garbage
-    # collector stays asleep (it would otherwise walk every ballot several times).
-    order = sorted(range(len(receipts)), key=receipts.__getitem__)
+    return _digest(receipts, choices_of, _receipt_order(receipts))
+
+
+def _receipt_order(receipts: list) -> list[int]:
+    """Return the positions of the ballots in receipt order (a stable sort).
+
+    Sorting positions, not (receipt, choices) pairs: no container per ballot, so the garbage
+    collector stays asleep (it would otherwise walk every ballot several times).
+    """
+    return sorted(range(len(receipts)), key=receipts.__getitem__)
+
+
+def _digest(receipts: list, choices_of: list, order: list[int]) -> str:
+    """Return the ballots hash of ballots given as receipts and choices, in `order`."""
     templates: dict[tuple, tuple | None] = {}
     parts = []
     for i in order:
@@ -168,13 +179,15 @@ def tally(config: Mapping, ballots: Iterable[Mapping]) -> dict:
                 "unfilled": contest["seats"] - len(elected),
             }
         )
+    receipts = [b["receipt"] for b in ballots]
+    order = _receipt_order(receipts)  # sorted once, for the list and for the hash
     return {
         "electorate": electorate,
         "cast": cast,
         "quorum_met": quorum_met,
         "contests": contests,
-        "receipts": sorted(b["receipt"] for b in ballots),
-        "ballots_hash": ballots_digest(ballots),
+        "receipts": [receipts[i] for i in order],
+        "ballots_hash": _digest(receipts, choices_of, order),
     }
 
 

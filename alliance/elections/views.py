@@ -202,6 +202,7 @@ def vote(election_id: int):
 
 
 def _ballot_page(election: Election, unit_id: int, choices: dict, error: str | None = None):
+    """Render the ballot form for the unit, with the choices made so far and any refusal."""
     return render_template(
         "elections/vote.html",
         election=election,

@@ -73,7 +73,7 @@ def _run_past(election: Election, opens: datetime, voters, choose) -> None:
     for n, unit in enumerate(voters):
         choices = choose(n, ids)
         clean = services.check_choices(election, choices)
-        services._record_ballot(
+        services.record_ballot(
             election, unit.id, unit.representative, clean, voted_at=opens + timedelta(minutes=n)
         )
     services.close_voting(election)

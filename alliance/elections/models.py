@@ -195,7 +195,9 @@ class Election(db.Model):
     voting_opens_at: Mapped[datetime | None]
     voting_closes_at: Mapped[datetime | None]
     # Frozen when voting opens: canonical JSON of candidates, seats, rules, electorate + hash.
-    frozen_config: Mapped[dict | None] = mapped_column(JSON)
+    # Deferred: it holds the whole electorate, and voting reads it parsed from a per-worker
+    # cache keyed by the hash (services.frozen).
+    frozen_config: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     config_hash: Mapped[str | None] = mapped_column(String(64))
     # Written by the tally; published as is.
     ballots_hash: Mapped[str | None] = mapped_column(String(64))

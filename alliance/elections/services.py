@@ -5,6 +5,8 @@ Functions take objects and data, never `request`, and never commit: the caller c
 
 import logging
 import secrets
+import threading
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -600,29 +602,85 @@ def turnout(election: Election) -> tuple[int, int]:
     return cast, electorate
 
 
-def entry_for_voter(election: Election, user) -> ElectorateEntry:
-    """Return the electorate entry this user may vote for, or refuse with the reason."""
+@dataclass(frozen=True)
+class FrozenConfig:
+    """An election's frozen configuration, parsed, with the lookups voting needs.
+
+    Shared by every request of the worker: never change `config` or the dicts.
+    """
+
+    config: dict
+    electorate: dict[int, int | None]  # unit id -> the proxy it authorised
+    proxied: dict[int, int]  # proxy user id -> the first unit (by id) that authorised them
+
+    @classmethod
+    def of(cls, config: dict) -> "FrozenConfig":
+        electorate = {e["unit_id"]: e["proxy_user_id"] for e in config["electorate"]}
+        proxied = {}
+        for unit_id, proxy_id in electorate.items():
+            if proxy_id is not None:
+                proxied.setdefault(proxy_id, unit_id)
+        return cls(config, electorate, proxied)
+
+
+# Parsed frozen configurations by (election id, config hash). A configuration never changes once
+# frozen (nothing writes it after open_voting, and no state leads back to an editable one), and
+# an entry is only made from a row whose configuration hashes to the row's config_hash: a hit
+# therefore always is the configuration that hash names, and a new hash is a new key.
+_frozen_cache: dict[tuple[int, str], FrozenConfig] = {}
+_frozen_cache_lock = threading.Lock()  # for threaded workers; a hit takes no lock
+FROZEN_CACHE_SIZE = 4  # elections open at the same time, and a few just closed
+
+
+def frozen(election: Election) -> FrozenConfig:
+    """Return the election's frozen configuration, parsed once per worker and hash-checked."""
     if not election.is_frozen:
         raise ElectionError(_("Voting is not open."), 409)
-    config = election.frozen_config
-    frozen = {e["unit_id"]: e["proxy_user_id"] for e in config["electorate"]}
-    proxies = config["rules"]["proxies_allowed"]
-    if proxies:
-        for unit_id, proxy_id in frozen.items():
-            if proxy_id == user.id:
-                return _entry(election, unit_id)
+    key = (election.id, election.config_hash)
+    cached = _frozen_cache.get(key)
+    if cached is not None:
+        return cached
+    config = election.frozen_config  # a deferred column: loaded only on a miss
+    if config is None or tally_mod.sha256_of(config) != election.config_hash:
+        log.error("election %s: frozen configuration does not match its hash", election.id)
+        raise ElectionError(
+            _(
+                "The frozen configuration no longer matches its hash: the data was changed. "
+                "Voting is suspended."
+            ),
+            409,
+        )
+    cached = FrozenConfig.of(config)
+    with _frozen_cache_lock:
+        while len(_frozen_cache) >= FROZEN_CACHE_SIZE:
+            del _frozen_cache[next(iter(_frozen_cache))]  # the oldest entry
+        _frozen_cache[key] = cached
+    return cached
+
+
+def voter_unit_id(election: Election, user) -> int:
+    """Return the id of the unit this user may vote for, or refuse with the reason."""
+    config = frozen(election)
+    if config.config["rules"]["proxies_allowed"] and user.id in config.proxied:
+        return config.proxied[user.id]
     membership = getattr(user, "membership", None)
     unit = membership.unit if membership else None
-    if unit is None or unit.id not in frozen:
+    if unit is None or unit.id not in config.electorate:
         raise ElectionError(_("Your unit is not on the electorate of this election."), 403)
     if not unit.is_representative(user):
         raise ElectionError(_("Only your unit's representative can vote for it."), 403)
-    if proxies and frozen[unit.id] is not None:
+    if config.config["rules"]["proxies_allowed"] and config.electorate[unit.id] is not None:
         raise ElectionError(_("Your unit has authorised a proxy, who votes for it."), 403)
-    return _entry(election, unit.id)
+    return unit.id
 
 
-def _entry(election, unit_id) -> ElectorateEntry:
+def entry_for_voter(election: Election, user) -> ElectorateEntry:
+    """Return the electorate entry this user may vote for, or refuse with the reason."""
+    return electorate_entry(election, voter_unit_id(election, user))
+
+
+def electorate_entry(election: Election, unit_id: int) -> ElectorateEntry:
+    """Return the unit's entry on the election's electorate (with the unit)."""
     return db.session.scalar(
         select(ElectorateEntry).where(
             ElectorateEntry.election_id == election.id, ElectorateEntry.unit_id == unit_id
@@ -638,9 +696,27 @@ def has_voted(election: Election, unit_id: int) -> Participation | None:
     )
 
 
+def ballot_unit_id(election: Election, user, now: datetime) -> int:
+    """Return the unit this user casts a ballot for at `now`, or refuse with the reason.
+
+    Checks the window, the frozen electorate and that the unit has not voted yet; the UNIQUE
+    key on participation still decides a race (see record_ballot).
+    """
+    if not election.accepts_ballots(now):
+        if election.voting_opens_at and now < election.voting_opens_at:
+            raise ElectionError(_("Voting has not opened yet."), 403)
+        if election.is_frozen:
+            raise ElectionError(_("Voting is closed."), 403)
+        raise ElectionError(_("Voting is not open."), 403)
+    unit_id = voter_unit_id(election, user)
+    if has_voted(election, unit_id):
+        raise AlreadyVoted()
+    return unit_id
+
+
 def check_choices(election: Election, choices: dict) -> dict[str, str]:
     """Normalise a ballot's choices; refuse unknown candidates or more approvals than seats."""
-    config = election.frozen_config
+    config = frozen(election).config
     clean = {}
     for contest in config["contests"]:
         approvals = 0
@@ -682,34 +758,31 @@ def cast_ballot(election: Election, user, choices: dict) -> str:
     The UNIQUE (election, unit) key on participation is what stops a second ballot: the
     IntegrityError it raises under a race becomes AlreadyVoted in the view.
     """
-    now = db_now()
-    if not election.accepts_ballots(now):
-        if election.voting_opens_at and now < election.voting_opens_at:
-            raise ElectionError(_("Voting has not opened yet."), 403)
-        raise ElectionError(_("Voting is closed."), 403)
-    entry = entry_for_voter(election, user)
-    if has_voted(election, entry.unit_id):
-        raise AlreadyVoted()
-    clean = check_choices(election, choices)
-    return _record_ballot(election, entry.unit_id, user, clean)
-
-
-def _record_ballot(election: Election, unit_id: int, user, clean: dict, voted_at=None) -> str:
-    """Write participation, then the ballot, in the caller's transaction; return the receipt."""
-    db.session.add(
-        Participation(
-            election_id=election.id,
-            unit_id=unit_id,
-            voter_id=user.id,
-            voted_at=voted_at or utcnow(),
-        )
+    unit_id = ballot_unit_id(election, user, db_now())
+    receipt, _participation = record_ballot(
+        election, unit_id, user, check_choices(election, choices)
     )
+    return receipt
+
+
+def record_ballot(
+    election: Election, unit_id: int, user, clean: dict, voted_at=None
+) -> tuple[str, Participation]:
+    """Write participation, then the ballot, in the caller's transaction.
+
+    The caller has checked the voter (ballot_unit_id) and the choices (check_choices).
+    Return the receipt and the participation.
+    """
+    participation = Participation(
+        election_id=election.id, unit_id=unit_id, voter_id=user.id, voted_at=voted_at or utcnow()
+    )
+    db.session.add(participation)
     db.session.flush()  # the UNIQUE key decides here, before the ballot exists
     receipt = new_receipt()
     db.session.add(Ballot(receipt=receipt, election_id=election.id, choices=clean))
     db.session.flush()
     log.info("ballot cast in election %s", election.id)  # never who, never what
-    return receipt
+    return receipt, participation
 
 
 def not_voted(election: Election) -> list[ElectorateEntry]:

@@ -49,8 +49,10 @@ def get_election_or_404(election_id: int) -> Election:
 
 
 def _error(exc: services.ElectionError, template="elections/message.html", **ctx):
+    # Rendered before the rollback, which would expire what the page shows (and reload it).
+    page = render_template(template, message=exc.message, **ctx)
     db.session.rollback()
-    return render_template(template, message=exc.message, **ctx), exc.status
+    return page, exc.status
 
 
 @bp.app_template_global()
@@ -117,8 +119,8 @@ def detail(election_id: int):
     can_vote = False
     if current_user.is_authenticated and election.state == VOTING_OPEN:
         try:
-            entry = services.entry_for_voter(election, current_user)
-            participation = services.has_voted(election, entry.unit_id)
+            unit_id = services.voter_unit_id(election, current_user)
+            participation = services.has_voted(election, unit_id)
             can_vote = participation is None
         except services.ElectionError:
             pass
@@ -145,7 +147,7 @@ def _ballot_context(election: Election):
     cands = {c.id: c for c in election.candidates()}
     contests = [
         (contest, [cands[c["id"]] for c in contest_cfg["candidates"]])
-        for contest_cfg in election.frozen_config["contests"]
+        for contest_cfg in services.frozen(election).config["contests"]
         for contest in election.contests
         if contest.id == contest_cfg["id"]
     ]
@@ -167,57 +169,49 @@ def vote(election_id: int):
     """Show the ballot, then a confirmation of the choices, then cast it and show the receipt."""
     election = get_election_or_404(election_id)
     try:
-        now = services.db_now()
-        if not election.accepts_ballots(now):
-            raise services.ElectionError(_("Voting is not open."), 403)
-        entry = services.entry_for_voter(election, current_user)
-        if services.has_voted(election, entry.unit_id):
-            raise services.AlreadyVoted()
+        unit_id = services.ballot_unit_id(election, current_user, services.db_now())
     except services.ElectionError as exc:
         return _error(exc, election=election)
-    contests = _ballot_context(election)
     if request.method == "GET":
-        return render_template(
-            "elections/vote.html",
-            election=election,
-            entry=entry,
-            contests=contests,
-            choices={},
-            error=None,
-        )
+        return _ballot_page(election, unit_id, {})
     choices = _choices_from_form()
     try:
         # A refused ballot comes back on the same page with the message (nothing was written).
         clean = services.check_choices(election, choices)
     except services.ElectionError as exc:
-        return render_template(
-            "elections/vote.html",
-            election=election,
-            entry=entry,
-            contests=contests,
-            choices=choices,
-            error=exc.message,
-        )
+        return _ballot_page(election, unit_id, choices, exc.message)
     if request.form.get("step") != "confirm":
         return render_template(
             "elections/confirm.html",
             election=election,
-            entry=entry,
-            contests=contests,
+            contests=_ballot_context(election),
             choices=clean,
         )
     try:
-        receipt = services.cast_ballot(election, current_user, clean)
-        db.session.commit()
+        receipt, participation = services.record_ballot(election, unit_id, current_user, clean)
     except IntegrityError:
         # Another request of the same unit won the race: the UNIQUE key refused this one.
         db.session.rollback()
         return _error(services.AlreadyVoted(), election=election)
-    except services.ElectionError as exc:
-        return _error(exc, election=election)
-    participation = services.has_voted(election, entry.unit_id)
+    # What the receipt page shows stays loaded past the commit, so rendering it needs no second
+    # transaction (on SQLite, a second write lock): one transaction per ballot, and the receipt
+    # is shown only once the commit has succeeded. The session ends with this request.
+    db.session().expire_on_commit = False
+    db.session.commit()
     return render_template(
         "elections/receipt.html", election=election, receipt=receipt, participation=participation
+    )
+
+
+def _ballot_page(election: Election, unit_id: int, choices: dict, error: str | None = None):
+    """Render the ballot form for the unit, with the choices made so far and any refusal."""
+    return render_template(
+        "elections/vote.html",
+        election=election,
+        entry=services.electorate_entry(election, unit_id),
+        contests=_ballot_context(election),
+        choices=choices,
+        error=error,
     )
 
 

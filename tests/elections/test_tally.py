@@ -5,7 +5,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alliance.elections.tally import meets, tally
+from alliance.elections.tally import ballots_digest, meets, sha256_of, tally
 
 
 def config(
@@ -182,3 +182,74 @@ def test_chinese_term_numbers():
         "三十五",
         "100",
     ]
+
+
+# Hashes published with results must stay re-checkable by anyone holding the original definition
+# (canonical JSON: sorted keys, no spaces, UTF-8; ballots in receipt order). The expected values
+# below were computed by the implementation of commit b31c2cb, before the tally was optimised.
+PINNED_CONFIG = {
+    "election": 7,
+    "term": 3,
+    "stage": 2,
+    "rules": {
+        "ballot_form": "approve_oppose",
+        "contested_required": True,
+        "proxies_allowed": False,
+        "quorum": {"num": 2, "den": 3, "cmp": ">=", "base": "electorate"},
+        "threshold": {"num": 1, "den": 2, "cmp": ">", "base": "cast"},
+    },
+    "window": {"opens_at": "2026-06-01T01:00:00", "closes_at": "2026-06-01T09:00:00"},
+    "contests": [
+        {
+            "id": 12,
+            "office": "vice_chair",
+            "seats": 2,
+            "candidates": [{"id": i, "unit_id": 500 + i} for i in (7, 9, 12, 100, 1001)],
+        },
+        {"id": 3, "office": "chair", "seats": 1, "candidates": [{"id": 20, "unit_id": 88}]},
+    ],
+    "electorate": [{"unit_id": u, "proxy_user_id": None} for u in range(1, 41)],
+}
+
+
+def _pinned_ballots():
+    """Thirty ordinary ballots in scrambled receipt order, then every odd case a file can hold."""
+    ids = ["7", "9", "12", "100", "1001", "20"]
+    values = ["approve", "oppose", "abstain"]
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    ballots = []
+    for n in range(30):
+        code = "".join(alphabet[(n * 7 + k * 13) % 32] for k in range(12))
+        choices = {key: values[(n + 2 * i + n // 3) % 3] for i, key in enumerate(ids)}
+        ballots.append({"receipt": f"{code[:4]}-{code[4:8]}-{code[8:]}", "choices": choices})
+    ballots += [
+        {"receipt": "AAAA-AAAA-AAA2", "choices": {"7": "approve", "20": "approve"}},  # partial
+        {"receipt": "AAAA-AAAA-AAA3", "choices": {"999": "approve"}},  # unknown candidate
+        {"receipt": "AAAA-AAAA-AAA4", "choices": {"9": "maybe"}},  # unknown choice
+        {"receipt": "AAAA-AAAA-AAA5", "choices": {"12": "赞成", "100": 'a"b\\c\n'}},  # escapes
+        {"receipt": "AAAA-AAAA-AAA6", "choices": {}, "unit": 5},  # extra field, not hashed
+        {"receipt": "收据-1", "choices": {"7": "approve"}},  # non-ASCII receipt
+        {"receipt": "AAAA-AAAA-AAA7", "choices": {"7": "oppose"}},  # same receipt twice:
+        {"receipt": "AAAA-AAAA-AAA7", "choices": {"7": "approve"}},  # input order is kept
+        {"receipt": "AAAA-AAAA-AAA8", "choices": {"7": None, "9": 1, "12": [1.5, True]}},
+    ]
+    return ballots
+
+
+PINNED_BALLOTS = _pinned_ballots()
+
+
+def test_published_hashes_are_pinned():
+    assert sha256_of(PINNED_CONFIG) == (
+        "8baa4d61e0478abac3db0886b1585c0e935021dc10ed75285907a6d7db6ccc8e"
+    )
+    assert ballots_digest(PINNED_BALLOTS) == (
+        "3c8a3425d155d2b578967509590e19a3fad224c0c68df6798af89916979dc186"
+    )
+    assert ballots_digest(reversed(PINNED_BALLOTS[:30])) == (
+        "c3b2fec04b7ac0852d42991975fc54ff1afc87587da0002b50b58d1bf8a93a64"
+    )
+    result = tally(PINNED_CONFIG, PINNED_BALLOTS)
+    assert result["ballots_hash"] == ballots_digest(PINNED_BALLOTS)
+    # The whole result, hashed the canonical way: every count, flag and list is pinned.
+    assert sha256_of(result) == "027803c15a59d6f18b0ccbca995378966e2fc00a33a3699c0dcf699d17a6ef95"

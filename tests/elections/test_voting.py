@@ -279,3 +279,101 @@ def test_vote_posts_are_rate_limited(make_app):
         client.post(f"/elections/{eid}/vote", data={"step": "review"}).status_code for _ in range(3)
     ]
     assert codes == [200, 200, 429]
+
+
+def _statements(app):
+    """Record the SQL statements and transactions of the requests made while in the block."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def recording():
+        with app.app_context():
+            engine = db.engine
+        log = {"statements": [], "transactions": 0}
+
+        def on_execute(_conn, _cursor, statement, *_args):
+            log["statements"].append(statement)
+
+        def on_begin(_conn):
+            log["transactions"] += 1
+
+        event.listen(engine, "before_cursor_execute", on_execute)
+        event.listen(engine, "begin", on_begin)
+        try:
+            yield log
+        finally:
+            event.remove(engine, "before_cursor_execute", on_execute)
+            event.remove(engine, "begin", on_begin)
+
+    return recording()
+
+
+def test_ballot_is_cast_in_one_transaction_without_reading_the_frozen_config(
+    app, client, auth, ready
+):
+    auth.login(ready["reps"][0], PASSWORD)
+    url = f"/elections/{ready['election']}/vote"
+    first, second = ready["cands"]
+    form = {f"c-{first}": "approve", f"c-{second}": "oppose", "step": "confirm"}
+    assert client.get(url).status_code == 200  # the worker has parsed the configuration now
+    with _statements(app) as cast:
+        done = client.post(url, data=form)
+    assert done.status_code == 200 and 'id="receipt"' in done.text
+    assert cast["transactions"] == 1
+    assert not [s for s in cast["statements"] if "frozen_config" in s]
+    with _statements(app) as again:
+        refused = client.post(url, data=form)
+    assert refused.status_code == 409
+    assert again["transactions"] == 1
+    assert _counts(app, ready["election"]) == (1, 1)
+
+
+def test_vote_refused_when_the_frozen_config_no_longer_matches_its_hash(app, client, auth, ready):
+    from sqlalchemy import update
+
+    with app.app_context():
+        election = db.session.get(Election, ready["election"])
+        config = dict(election.frozen_config, stage=2)  # changed behind the application's back
+        db.session.execute(
+            update(Election).where(Election.id == election.id).values(frozen_config=config)
+        )
+        db.session.commit()
+    services._frozen_cache.clear()  # a worker that has not read this election yet
+    auth.login(ready["reps"][0], PASSWORD)
+    cand = ready["cands"][0]
+    url = f"/elections/{ready['election']}/vote"
+    response = client.post(url, data={f"c-{cand}": "approve", "step": "confirm"})
+    assert response.status_code == 409
+    assert "hash" in response.text or "哈希" in response.text
+    assert _counts(app, ready["election"]) == (0, 0)
+
+
+def test_a_new_config_hash_is_never_served_from_the_cache(app, client, auth, ready):
+    from alliance.elections.tally import sha256_of
+
+    auth.login(ready["reps"][0], PASSWORD)
+    url = f"/elections/{ready['election']}/vote"
+    first, second = ready["cands"]
+    assert client.get(url).status_code == 200  # cached under the old hash
+    with app.app_context():
+        election = db.session.get(Election, ready["election"])
+        config = election.frozen_config
+        config["contests"][0]["candidates"] = [
+            c for c in config["contests"][0]["candidates"] if c["id"] == first
+        ]
+        # Rewritten with a matching hash (as only a database administrator could).
+        db.session.execute(
+            Election.__table__.update()
+            .where(Election.id == election.id)
+            .values(frozen_config=config, config_hash=sha256_of(config))
+        )
+        db.session.commit()
+    response = client.post(url, data={f"c-{second}": "approve", "step": "confirm"})
+    assert "alert-danger" in response.text  # the candidate left the new configuration
+    assert _counts(app, ready["election"]) == (0, 0)
+    with app.app_context():
+        election = db.session.get(Election, ready["election"])
+        cached = services.frozen(election).config
+        assert sha256_of(cached) == election.config_hash

@@ -33,10 +33,26 @@ def live_app(make_app):
     return make_app(WTF_CSRF_ENABLED=True)
 
 
+def _buffered(app):
+    """Read each response whole before sending it. Werkzeug's server skips the response's
+    close() when the browser drops a connection (Chromium abandons a script download when it
+    navigates away), which left a static file open: a ResourceWarning in some later test."""
+
+    def wsgi(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(live_app):
     """Serve the app on a free local port in a thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", 0, _buffered(live_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

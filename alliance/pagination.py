@@ -31,20 +31,24 @@ def paginate(statement, per_page: int = 20, count: bool = True):
 
 def capped_total(statement, key: tuple) -> int:
     """Return how many rows a select() returns; totals above COUNT_EXACT_UP_TO are remembered
-    under `key` (which must name everything the statement depends on)."""
+    under `key` (which must name everything the statement depends on).
+
+    While a remembered total is fresh it is returned without counting at all, even if the list
+    has meanwhile shrunk below COUNT_EXACT_UP_TO (it lags by at most LIST_COUNT_CACHE_SECONDS).
+    """
     from alliance.extensions import db
 
-    statement = statement.order_by(None)
-    capped = statement.limit(COUNT_EXACT_UP_TO + 1).subquery()
-    total = db.session.scalar(select(func.count()).select_from(capped))
-    if total <= COUNT_EXACT_UP_TO:
-        return total
     ttl = current_app.config["LIST_COUNT_CACHE_SECONDS"]
     cache = current_app.extensions.setdefault("list_count_cache", {})
     now = time.monotonic()
     hit = cache.get(key)
     if hit is not None and hit[0] > now:
         return hit[1]
+    statement = statement.order_by(None)
+    capped = statement.limit(COUNT_EXACT_UP_TO + 1).subquery()
+    total = db.session.scalar(select(func.count()).select_from(capped))
+    if total <= COUNT_EXACT_UP_TO:
+        return total
     total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
     if ttl > 0:
         if len(cache) >= COUNT_CACHE_SIZE:

@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
+from sqlalchemy.orm import joinedload
 
 from alliance import audit, mail
 from alliance.auth import services
@@ -47,7 +48,10 @@ def load_user(user_id: str) -> User | None:
     uid, _sep, nonce = user_id.partition(":")
     if not uid.isdigit() or not nonce:
         return None
-    user = db.session.get(User, int(uid))
+    # One statement for what every signed-in page needs: the user, its roles and its unit.
+    user = db.session.get(
+        User, int(uid), options=(joinedload(User.roles), joinedload(User.membership))
+    )
     if user is None or not user.active:
         return None
     if not hmac.compare_digest(user.session_nonce.encode(), nonce.encode()):

@@ -2,9 +2,13 @@
 
 import re
 
+from sqlalchemy import update
+
 from alliance import pagination
 from alliance.extensions import db
+from alliance.members.models import MemberUnit
 from tests.factories import make_unit
+from tests.members.helpers import QueryCounter
 
 
 def total(client, path="/members") -> int:
@@ -74,3 +78,23 @@ def test_the_cache_is_bounded(make_app, monkeypatch):
     for word in ("合计", "示例", "软件", "厦门", "有限"):
         assert total(client, f"/members?q={word}") == 1
     assert len(app.extensions["list_count_cache"]) == 3
+
+
+def test_a_remembered_total_is_used_without_counting_until_it_expires(make_app, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_EXACT_UP_TO", 2)
+    app = make_app(LIST_COUNT_CACHE_SECONDS=3600, PAGE_CACHE_SECONDS=0)
+    client = app.test_client()
+    add_units(app, 4)
+    assert total(client) == 4
+    with QueryCounter(app) as remembered:
+        client.get("/members")
+    app.extensions["list_count_cache"].clear()
+    with QueryCounter(app) as counted:
+        client.get("/members")
+    assert remembered.count == counted.count - 2  # neither the capped nor the full count
+    with app.app_context():
+        db.session.execute(update(MemberUnit).values(status="suspended"))
+        db.session.commit()
+    assert total(client) == 4  # shrunk below the cap, but the remembered total still holds
+    app.extensions["list_count_cache"].clear()
+    assert total(client) == 0

@@ -674,11 +674,6 @@ def voter_unit_id(election: Election, user) -> int:
     return unit.id
 
 
-def entry_for_voter(election: Election, user) -> ElectorateEntry:
-    """Return the electorate entry this user may vote for, or refuse with the reason."""
-    return electorate_entry(election, voter_unit_id(election, user))
-
-
 def electorate_entry(election: Election, unit_id: int) -> ElectorateEntry:
     """Return the unit's entry on the election's electorate (with the unit)."""
     return db.session.scalar(

@@ -16,11 +16,11 @@ from alliance.elections.models import (  # noqa: F401
 from alliance.mail import OutboxMessage  # noqa: F401
 from alliance.members.models import (  # noqa: F401
     Certification,
+    Colleague,
     MemberUnit,
     ServiceLine,
     UnitCertification,
     UnitLogo,
-    UnitMembership,
 )
 from alliance.membership.models import (  # noqa: F401
     Application,

@@ -2,10 +2,7 @@
 
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.exceptions import SecurityError
-from wtforms.fields import FileField, MultipleFileField
 
 # Endpoints a signed-in secretariat user without two-factor sign-in may still reach.
 ENROLMENT_ENDPOINTS = frozenset(
@@ -19,28 +16,6 @@ ENROLMENT_ENDPOINTS = frozenset(
         "main.readyz",
     }
 )
-
-
-_flask_wtf_wrap_formdata = FlaskForm.Meta.wrap_formdata
-
-
-def _wrap_formdata_files_only_for_file_fields(self, form, formdata):
-    """Give uploaded files only to file fields.
-
-    Flask-WTF merges request.files into the form data, so a file posted under a text field's
-    name reached its validators as a FileStorage (Length() raised TypeError: a 500).
-    """
-    data = _flask_wtf_wrap_formdata(self, form, formdata)
-    if not isinstance(data, CombinedMultiDict) or not request.files:
-        return data
-    clean = MultiDict(request.form)
-    for field in form:
-        if isinstance(field, FileField | MultipleFileField):
-            clean.setlist(field.name, request.files.getlist(field.name))
-    return clean
-
-
-FlaskForm.Meta.wrap_formdata = _wrap_formdata_files_only_for_file_fields
 
 
 def _is_static(endpoint: str | None) -> bool:

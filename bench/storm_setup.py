@@ -34,7 +34,7 @@ from alliance.elections.models import (
     Participation,
 )
 from alliance.extensions import db
-from alliance.members.models import ROLE_ADMIN, STATUS_ACTIVE, MemberUnit, UnitMembership
+from alliance.members.models import ROLE_ADMIN, STATUS_ACTIVE, Colleague, MemberUnit
 
 EMAIL = "storm-rep-{}@bench.example.org"
 CANDIDATES = 13  # for the 11 council seats: contested, as the demo rules require
@@ -51,7 +51,7 @@ def prepare(voters: int, password: str) -> dict:
         rep = unit.representative
         if rep is None:
             rep = auth_services.create_user(EMAIL.format(unit.id), password, f"代表 {unit.id}")
-            db.session.add(UnitMembership(user_id=rep.id, unit_id=unit.id, role=ROLE_ADMIN))
+            db.session.add(Colleague(user_id=rep.id, unit_id=unit.id, role=ROLE_ADMIN))
             unit.representative_id = rep.id
         else:
             rep.set_password(password)

@@ -5,7 +5,7 @@ import itertools
 from alliance.auth import services as auth_services
 from alliance.extensions import db
 from alliance.members import credit_code
-from alliance.members.models import ROLE_ADMIN, STATUS_ACTIVE, MemberUnit, UnitMembership
+from alliance.members.models import ROLE_ADMIN, STATUS_ACTIVE, Colleague, MemberUnit
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -43,7 +43,7 @@ def make_unit(name_zh=None, admin=None, representative=None, **overrides):
     db.session.add(unit)
     db.session.flush()
     if admin is not None:
-        db.session.add(UnitMembership(user=admin, unit=unit, role=ROLE_ADMIN))
+        db.session.add(Colleague(user=admin, unit=unit, role=ROLE_ADMIN))
     if representative is not None:
         unit.representative_id = representative.id
     db.session.flush()

@@ -1,12 +1,13 @@
 """Filters and forms for the secretariat's screens."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SearchField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
+from alliance.forms import BaseForm
 
-class AuditFilterForm(FlaskForm):
+
+class AuditFilterForm(BaseForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
@@ -19,7 +20,7 @@ class AuditFilterForm(FlaskForm):
     submit = SubmitField(_l("Filter"))
 
 
-class UserSearchForm(FlaskForm):
+class UserSearchForm(BaseForm):
     class Meta:
         csrf = False
 
@@ -27,7 +28,7 @@ class UserSearchForm(FlaskForm):
     submit = SubmitField(_l("Search"))
 
 
-class RolesForm(FlaskForm):
+class RolesForm(BaseForm):
     secretariat = BooleanField(_l("Secretariat"))
     election_officer = BooleanField(_l("Election officer"))
     active = BooleanField(_l("Account active"))

@@ -1,14 +1,38 @@
 """Forms for signing in and managing one's password."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from alliance.forms import confirm_password_field, new_password_field
+from alliance.auth.services import password_problem
+from alliance.forms import BaseForm
 
 
-class LoginForm(FlaskForm):
+def _strong_password(_form, field):
+    problem = password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+def new_password_field(label=None):
+    """Return a password field that enforces the platform's password rules (as typed, unstripped)."""
+    return PasswordField(
+        label or _l("New password"),
+        validators=[DataRequired(), Length(max=256), _strong_password],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def confirm_password_field(other="password"):
+    """Return a field that must repeat the password field named `other`."""
+    return PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo(other, message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class LoginForm(BaseForm):
     email = EmailField(
         _l("Email"),
         validators=[DataRequired(), Length(max=254)],
@@ -23,18 +47,18 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(BaseForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     submit = SubmitField(_l("Send reset link"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password = new_password_field()
     confirm = confirm_password_field()
     submit = SubmitField(_l("Set new password"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(), Length(max=256)],
@@ -53,12 +77,12 @@ class ChangePasswordForm(FlaskForm):
             raise ValidationError(_l("The current password is not right."))
 
 
-class AccountForm(FlaskForm):
+class AccountForm(BaseForm):
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=100)])
     submit = SubmitField(_l("Save"))
 
 
-class TwoFactorForm(FlaskForm):
+class TwoFactorForm(BaseForm):
     code = StringField(
         _l("Code from your authenticator app, or a recovery code"),
         validators=[DataRequired(), Length(max=32)],
@@ -67,7 +91,7 @@ class TwoFactorForm(FlaskForm):
     submit = SubmitField(_l("Verify"))
 
 
-class EnableTwoFactorForm(FlaskForm):
+class EnableTwoFactorForm(BaseForm):
     code = StringField(
         _l("6-digit code from your authenticator app"),
         validators=[DataRequired(), Length(max=16)],
@@ -76,13 +100,13 @@ class EnableTwoFactorForm(FlaskForm):
     submit = SubmitField(_l("Turn on two-factor sign-in"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """A form that carries only its CSRF token and a button."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class ReauthenticateForm(FlaskForm):
+class ReauthenticateForm(BaseForm):
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(), Length(max=256)],
@@ -96,7 +120,7 @@ class ReauthenticateForm(FlaskForm):
     submit = SubmitField(_l("Continue"))
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(BaseForm):
     email = EmailField(
         _l("New email address"), validators=[DataRequired(), Email(), Length(max=254)]
     )

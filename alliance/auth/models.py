@@ -52,6 +52,10 @@ class User(db.Model):
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
+    # The user's place in a member unit, if any (declared with alliance.members.models.Colleague).
+    colleague: Mapped["Colleague | None"] = relationship(  # noqa: F821
+        back_populates="user", uselist=False, lazy="selectin"
+    )
     roles: Mapped[list["UserRole"]] = relationship(
         back_populates="user", lazy="selectin", cascade="all, delete-orphan"
     )

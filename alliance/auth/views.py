@@ -50,7 +50,7 @@ def load_user(user_id: str) -> User | None:
         return None
     # One statement for what every signed-in page needs: the user, its roles and its unit.
     user = db.session.get(
-        User, int(uid), options=(joinedload(User.roles), joinedload(User.membership))
+        User, int(uid), options=(joinedload(User.roles), joinedload(User.colleague))
     )
     if user is None or not user.active:
         return None

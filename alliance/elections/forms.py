@@ -4,7 +4,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -20,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from alliance.elections.models import BALLOT_FORMS, BASES, COMPARATORS, OFFICES
+from alliance.forms import BaseForm
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -50,7 +50,7 @@ def _choices(mapping):
     return options(mapping.items())
 
 
-class TermForm(FlaskForm):
+class TermForm(BaseForm):
     number = IntegerField(_l("Term number"), validators=[InputRequired(), NumberRange(1, 99)])
     starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
     ends_on = DateField(_l("Ends on"), validators=[DataRequired()])
@@ -69,7 +69,7 @@ class TermForm(FlaskForm):
         return {o: getattr(self, f"seats_{o}").data or 0 for o in OFFICES}
 
 
-class ElectionForm(FlaskForm):
+class ElectionForm(BaseForm):
     term_id = SelectField(_l("Term"), coerce=int)
     stage = SelectField(
         _l("Stage"),
@@ -86,7 +86,7 @@ class ElectionForm(FlaskForm):
     submit = SubmitField(_l("Create election"))
 
 
-class RulesForm(FlaskForm):
+class RulesForm(BaseForm):
     ballot_form = SelectField(_l("Ballot form"), choices=_choices(BALLOT_FORMS))
     contested_required = BooleanField(
         _l("Contested election required (more candidates than seats)")
@@ -150,19 +150,19 @@ class RulesForm(FlaskForm):
         return data
 
 
-class NominationForm(FlaskForm):
+class NominationForm(BaseForm):
     contest_id = SelectField(_l("Office"), coerce=int)
     unit_id = SelectField(_l("Nominee unit"), coerce=int)
     statement = TextAreaField(_l("Statement"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Nominate"))
 
 
-class CancelForm(FlaskForm):
+class CancelForm(BaseForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("Cancel the election"))
 
 
-class ProxyForm(FlaskForm):
+class ProxyForm(BaseForm):
     unit_id = SelectField(_l("Voting unit"), coerce=int)
     email = StringField(
         _l("Proxy's account email (empty to remove)"), validators=[Optional(), Email()]
@@ -170,17 +170,17 @@ class ProxyForm(FlaskForm):
     submit = SubmitField(_l("Record proxy"))
 
 
-class SeatsForm(FlaskForm):
+class SeatsForm(BaseForm):
     seats = IntegerField(_l("Seats"), validators=[InputRequired(), NumberRange(1, 200)])
     submit = SubmitField(_l("Save"))
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(BaseForm):
     file = FileField(_l("Ballot file (JSON)"), validators=[FileRequired()])
     submit = SubmitField(_l("Check"))
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(BaseForm):
     answer = RadioField(
         _l("Answer"),
         choices=options([("accept", _l("Accept")), ("decline", _l("Decline"))]),

@@ -191,7 +191,7 @@ def stage1_elected_unit_ids(term: CouncilTerm) -> set[int]:
 
 def nominating_unit_of(user) -> MemberUnit | None:
     """Return the active unit this user may nominate for (as its admin or representative)."""
-    membership = getattr(user, "membership", None)
+    membership = getattr(user, "colleague", None)
     unit = membership.unit if membership else None
     if unit is None or not unit.is_active:
         return None
@@ -469,7 +469,7 @@ def candidate_unit_ids(election: Election) -> set[int]:
 
 def conflicted(election: Election, user) -> bool:
     """Tell whether the user's unit is a candidate (such a person may not act as teller)."""
-    membership = getattr(user, "membership", None)
+    membership = getattr(user, "colleague", None)
     return membership is not None and membership.unit_id in candidate_unit_ids(election)
 
 
@@ -663,7 +663,7 @@ def voter_unit_id(election: Election, user) -> int:
     config = frozen(election)
     if config.config["rules"]["proxies_allowed"] and user.id in config.proxied:
         return config.proxied[user.id]
-    membership = getattr(user, "membership", None)
+    membership = getattr(user, "colleague", None)
     unit = membership.unit if membership else None
     if unit is None or unit.id not in config.electorate:
         raise ElectionError(_("Your unit is not on the electorate of this election."), 403)

@@ -20,11 +20,11 @@ from alliance.members.models import (
     VISIBILITY_MEMBERS,
     VISIBILITY_PUBLIC,
     Certification,
+    Colleague,
     MemberUnit,
     ServiceLine,
     UnitCertification,
     UnitLogo,
-    UnitMembership,
     normalize_name,
     unit_service_lines,
 )
@@ -434,7 +434,7 @@ def _ensure_unit(
     db.session.add(unit)
     db.session.flush()
     admin = ctx.ensure_user(unit_email(slug), f"{zh}管理员", f"unit admin: {slug}")
-    db.session.add(UnitMembership(user=admin, unit=unit, role=ROLE_ADMIN))
+    db.session.add(Colleague(user=admin, unit=unit, role=ROLE_ADMIN))
     unit.representative_id = admin.id
     return unit
 

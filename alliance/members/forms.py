@@ -4,12 +4,12 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
+from alliance.forms import BaseForm
 from alliance.members import credit_code
 
 
@@ -70,7 +70,7 @@ class HttpUrl:
             raise ValidationError(_("A web address cannot contain spaces."))
 
 
-class LogoForm(FlaskForm):
+class LogoForm(BaseForm):
     """Upload a unit logo (checked by content on the server, whatever the file is called)."""
 
     logo = FileField(_l("Logo (PNG, JPEG or WebP, at most 2 MB)"), validators=[FileRequired()])
@@ -88,7 +88,7 @@ def _code_field():
     )
 
 
-class ServiceLineForm(FlaskForm):
+class ServiceLineForm(BaseForm):
     """Add or edit a service line of the taxonomy."""
 
     code = _code_field()
@@ -98,7 +98,7 @@ class ServiceLineForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class CertificationForm(FlaskForm):
+class CertificationForm(BaseForm):
     """Add or edit a certification of the taxonomy."""
 
     code = _code_field()

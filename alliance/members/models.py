@@ -18,7 +18,7 @@ from sqlalchemy import (
     event,
     false,
 )
-from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alliance.auth.models import User
 from alliance.database import LabelledEntry, check_in, utcnow
@@ -92,7 +92,7 @@ def normalize_name(name: str) -> str:
 def _belongs_to_active_unit(user) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    membership = getattr(user, "membership", None)
+    membership = getattr(user, "colleague", None)
     return membership is not None and membership.unit.status == STATUS_ACTIVE
 
 
@@ -160,7 +160,7 @@ class MemberUnit(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     representative: Mapped[User | None] = relationship(foreign_keys=[representative_id])
-    memberships: Mapped[list["UnitMembership"]] = relationship(
+    colleagues: Mapped[list["Colleague"]] = relationship(
         back_populates="unit", cascade="all, delete-orphan"
     )
     service_lines: Mapped[list["ServiceLine"]] = relationship(
@@ -205,7 +205,7 @@ class MemberUnit(db.Model):
 
     def role_of(self, user) -> str | None:
         """Return the user's role in this unit ('admin', 'staff') or None."""
-        membership = getattr(user, "membership", None)
+        membership = getattr(user, "colleague", None)
         if membership is None or membership.unit_id != self.id:
             return None
         return membership.role
@@ -270,10 +270,10 @@ def _derive_columns(_mapper, _connection, unit: MemberUnit) -> None:
 DERIVED_FROM = ("name_zh", "name_en", "short_name", "intro_zh", "intro_en", "tier")
 
 
-class UnitMembership(db.Model):
-    """A user's place in a member unit: a user belongs to at most one unit."""
+class Colleague(db.Model):
+    """A person's place in a member unit (admin or staff): a user belongs to at most one unit."""
 
-    __tablename__ = "unit_memberships"
+    __tablename__ = "colleagues"
     __table_args__ = (CheckConstraint(check_in("role", UNIT_ROLES), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -284,8 +284,8 @@ class UnitMembership(db.Model):
     role: Mapped[str] = mapped_column(String(16), default=ROLE_STAFF)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    unit: Mapped[MemberUnit] = relationship(back_populates="memberships", lazy="joined")
-    user: Mapped[User] = relationship(backref=backref("membership", uselist=False, lazy="selectin"))
+    unit: Mapped[MemberUnit] = relationship(back_populates="colleagues", lazy="joined")
+    user: Mapped[User] = relationship(back_populates="colleague")
 
 
 unit_service_lines = Table(

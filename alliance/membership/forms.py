@@ -1,7 +1,6 @@
 """Forms for applying, the self-service profile, colleagues and the secretariat's unit tools."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -33,7 +32,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from alliance.forms import confirm_password_field, new_password_field
+from alliance.auth.forms import confirm_password_field, new_password_field
+from alliance.forms import BaseForm
 from alliance.members.models import (
     DISTRICTS,
     ORG_TYPES,
@@ -79,7 +79,7 @@ class _UnitFields:
     org_type = SelectField(_l("Type of organisation"), choices=_choices(ORG_TYPES))
 
 
-class ApplicationForm(_UnitFields, FlaskForm):
+class ApplicationForm(_UnitFields, BaseForm):
     district = SelectField(
         _l("District"), choices=_choices(DISTRICTS, _l("— choose —")), validators=[Optional()]
     )
@@ -158,7 +158,7 @@ class CertificationEntry(Form):
     year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(min=1980, max=2100)])
 
 
-class ProfileForm(_UnitFields, FlaskForm):
+class ProfileForm(_UnitFields, BaseForm):
     short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=50)])
     district = SelectField(
         _l("District"), choices=_choices(DISTRICTS, _l("— choose —")), validators=[Optional()]
@@ -204,17 +204,17 @@ class ProfileForm(_UnitFields, FlaskForm):
         return ok
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("Reject"))
 
 
-class NoteForm(FlaskForm):
+class NoteForm(BaseForm):
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Next step"))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(BaseForm):
     email = EmailField(
         _l("Colleague's email"), validators=[DataRequired(), Email(), Length(max=254)]
     )
@@ -222,23 +222,23 @@ class InviteForm(FlaskForm):
     submit = SubmitField(_l("Send invitation"))
 
 
-class RoleForm(FlaskForm):
+class RoleForm(BaseForm):
     role = SelectField(_l("Role"), choices=_choices(UNIT_ROLES))
     submit = SubmitField(_l("Change role"))
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(BaseForm):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
     password = new_password_field(_l("Password"))
     confirm = confirm_password_field()
     submit = SubmitField(_l("Create my account and join"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     submit = SubmitField(_l("Confirm"))
 
 
-class UnitFilterForm(FlaskForm):
+class UnitFilterForm(BaseForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
@@ -267,7 +267,7 @@ class UnitFilterForm(FlaskForm):
     submit = SubmitField(_l("Filter"))
 
 
-class StatusActionForm(FlaskForm):
+class StatusActionForm(BaseForm):
     action = SelectField(
         _l("Action"),
         choices=[SelectChoice(k, v[2]) for k, v in services.STATUS_ACTIONS.items()],
@@ -277,13 +277,13 @@ class StatusActionForm(FlaskForm):
     submit = SubmitField(_l("Carry out"))
 
 
-class TierForm(FlaskForm):
+class TierForm(BaseForm):
     tier = SelectField(_l("Tier"), choices=_choices(TIERS))
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("Set tier"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     file = FileField(
         _l("CSV or XLSX file"), validators=[FileRequired(message=_l("Choose a file."))]
     )

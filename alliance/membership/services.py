@@ -32,10 +32,10 @@ from alliance.members.models import (
     UNIT_ROLES,
     VISIBILITIES,
     Certification,
+    Colleague,
     MemberUnit,
     ServiceLine,
     UnitCertification,
-    UnitMembership,
     normalize_name,
 )
 from alliance.membership.models import (
@@ -231,7 +231,7 @@ def record_history(unit: MemberUnit, field: str, old, new, actor, source: str) -
 
 def unit_admins(unit: MemberUnit) -> list[User]:
     """Return the unit's admin accounts."""
-    return [m.user for m in unit.memberships if m.role == ROLE_ADMIN]
+    return [m.user for m in unit.colleagues if m.role == ROLE_ADMIN]
 
 
 def _mail_admins(unit: MemberUnit, template: str, **ctx) -> None:
@@ -264,7 +264,7 @@ def latest_application_of(user: User) -> Application | None:
 
 def submit_application(unit_data: dict, licence: dict, applicant: User) -> Application:
     """Create the applicant unit and its application; mail the applicant."""
-    if getattr(applicant, "membership", None) is not None:
+    if getattr(applicant, "colleague", None) is not None:
         raise MembershipError(_l("Your account already belongs to a member unit."))
     if open_application_of(applicant) is not None:
         raise MembershipError(_l("You already have an application being handled."))
@@ -373,7 +373,7 @@ def _admit(application: Application, actor: User, note: str | None) -> None:
     unit, applicant = application.unit, application.applicant
     if unit is None:
         raise MembershipError(_l("The applicant unit no longer exists."))
-    if applicant.membership is not None:
+    if applicant.colleague is not None:
         raise MembershipError(
             _l("The applicant's account has joined another unit meanwhile; it cannot be admitted.")
         )
@@ -382,7 +382,7 @@ def _admit(application: Application, actor: User, note: str | None) -> None:
     unit.status = STATUS_ACTIVE
     unit.joined_on = today_local()
     unit.valid_until = add_years(unit.joined_on, current_app.config["MEMBERSHIP_TERM_YEARS"])
-    db.session.add(UnitMembership(user=applicant, unit=unit, role=ROLE_ADMIN))
+    db.session.add(Colleague(user=applicant, unit=unit, role=ROLE_ADMIN))
     unit.representative_id = applicant.id
     db.session.flush()
     record_history(unit, "status", STATUS_APPLICANT, STATUS_ACTIVE, actor, "application")
@@ -666,8 +666,8 @@ def invite(unit: MemberUnit, email: str, role: str, actor: User) -> Invitation:
 
     email = email.strip()
     existing = find_user_by_email(email)
-    if existing is not None and existing.membership is not None:
-        if existing.membership.unit_id == unit.id:
+    if existing is not None and existing.colleague is not None:
+        if existing.colleague.unit_id == unit.id:
             raise MembershipError(_l("This person is already a colleague in your unit."), "email")
         raise MembershipError(
             _l("This address belongs to an account of another member unit."), "email"
@@ -703,16 +703,16 @@ def invitation_for_token(token: str) -> Invitation | None:
     return db.session.scalar(select(Invitation).where(Invitation.token_hash == _hash_token(token)))
 
 
-def accept_invitation(invitation: Invitation, user: User) -> UnitMembership:
+def accept_invitation(invitation: Invitation, user: User) -> Colleague:
     """Attach a user without a unit to the inviting unit; the invitation is used up."""
     now = utcnow()
     if not invitation.is_usable(now):
         raise MembershipError(_l("This invitation is used, withdrawn or expired."))
-    if user.membership is not None:
+    if user.colleague is not None:
         raise MembershipError(_l("Your account already belongs to a member unit."))
     if open_application_of(user) is not None:
         raise MembershipError(_l("You have a membership application being handled."))
-    membership = UnitMembership(user=user, unit=invitation.unit, role=invitation.role)
+    membership = Colleague(user=user, unit=invitation.unit, role=invitation.role)
     db.session.add(membership)
     invitation.accepted_at = now
     invitation.accepted_by_id = user.id
@@ -739,12 +739,12 @@ def revoke_invitation(invitation: Invitation, actor: User) -> None:
 def _admin_count(unit: MemberUnit) -> int:
     return db.session.scalar(
         select(func.count())
-        .select_from(UnitMembership)
-        .where(UnitMembership.unit_id == unit.id, UnitMembership.role == ROLE_ADMIN)
+        .select_from(Colleague)
+        .where(Colleague.unit_id == unit.id, Colleague.role == ROLE_ADMIN)
     )
 
 
-def set_role(unit: MemberUnit, membership: UnitMembership, role: str, actor: User) -> None:
+def set_role(unit: MemberUnit, membership: Colleague, role: str, actor: User) -> None:
     """Change a colleague's role; a unit always keeps at least one admin."""
     if role not in (ROLE_ADMIN, ROLE_STAFF):
         raise MembershipError(_l("Choose a role."), "role")
@@ -766,7 +766,7 @@ def set_role(unit: MemberUnit, membership: UnitMembership, role: str, actor: Use
     )
 
 
-def remove_member(unit: MemberUnit, membership: UnitMembership, actor: User) -> None:
+def remove_member(unit: MemberUnit, membership: Colleague, actor: User) -> None:
     """Remove a colleague; never the last admin, never the representative."""
     if membership.role == ROLE_ADMIN and _admin_count(unit) <= 1:
         raise MembershipError(
@@ -777,7 +777,7 @@ def remove_member(unit: MemberUnit, membership: UnitMembership, actor: User) -> 
             _l("This person is the unit's representative; name another representative first.")
         )
     user = membership.user
-    unit.memberships.remove(membership)
+    unit.colleagues.remove(membership)
     db.session.delete(membership)
     db.session.flush()
     record_history(unit, "people", f"- {user.display_name}", None, actor, "people")

@@ -25,9 +25,9 @@ from alliance.members.models import (
     STATUS_REMOVED,
     STATUS_WITHDRAWN,
     Certification,
+    Colleague,
     MemberUnit,
     ServiceLine,
-    UnitMembership,
 )
 from alliance.membership import services
 from alliance.membership.forms import (
@@ -84,8 +84,8 @@ def _form_error(form, error: services.MembershipError) -> None:
 def apply():
     """Apply for membership on behalf of an organisation."""
     signed_in = current_user.is_authenticated
-    if signed_in and current_user.membership is not None:
-        return render_template("membership/apply_blocked.html", unit=current_user.membership.unit)
+    if signed_in and current_user.colleague is not None:
+        return render_template("membership/apply_blocked.html", unit=current_user.colleague.unit)
     pending = services.open_application_of(current_user) if signed_in else None
     if pending is not None:
         return render_template("membership/apply_blocked.html", application=pending)
@@ -163,7 +163,7 @@ def load_unit(unit_id: int | None, *, admin: bool = False) -> MemberUnit | None:
     """
     user = current_user._get_current_object()
     if unit_id is None:
-        membership = user.membership
+        membership = user.colleague
         if membership is None:
             return None
         unit = membership.unit
@@ -311,10 +311,10 @@ def people(unit_id: int | None):
 
 def _render_people(unit: MemberUnit, invite_form, status=200):
     memberships = db.session.scalars(
-        select(UnitMembership)
-        .where(UnitMembership.unit_id == unit.id)
-        .options(selectinload(UnitMembership.user))
-        .order_by(UnitMembership.role, UnitMembership.id)
+        select(Colleague)
+        .where(Colleague.unit_id == unit.id)
+        .options(selectinload(Colleague.user))
+        .order_by(Colleague.role, Colleague.id)
     ).all()
     invitations = db.session.scalars(
         select(Invitation)
@@ -359,11 +359,9 @@ def invite(unit_id: int):
     return _render_people(unit, form, 400)
 
 
-def _membership_or_404(unit: MemberUnit, membership_id: int) -> UnitMembership:
+def _membership_or_404(unit: MemberUnit, membership_id: int) -> Colleague:
     return db.one_or_404(
-        select(UnitMembership).where(
-            UnitMembership.id == membership_id, UnitMembership.unit_id == unit.id
-        )
+        select(Colleague).where(Colleague.id == membership_id, Colleague.unit_id == unit.id)
     )
 
 

@@ -1,7 +1,6 @@
 """Forms of the resource listings: browse filters, the listing, images, inquiries, moderation."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -26,6 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from alliance.forms import BaseForm
 from alliance.members.models import DISTRICTS, ORG_TYPES
 from alliance.resources.models import CLOSE_REASONS, KINDS, TERMS, VISIBILITIES
 
@@ -44,7 +44,7 @@ def _blank_to_none(value):
     return value or None
 
 
-class FilterForm(FlaskForm):
+class FilterForm(BaseForm):
     """The browse page's search box and filters (GET, changes nothing)."""
 
     class Meta:
@@ -82,7 +82,7 @@ class FilterForm(FlaskForm):
         return {name: None if self[name].errors else self[name].data for name in names}
 
 
-class ListingForm(FlaskForm):
+class ListingForm(BaseForm):
     """Create or edit a listing."""
 
     kind = RadioField(_l("Kind"), choices=_choices(KINDS), default="offer")
@@ -167,24 +167,24 @@ class ListingForm(FlaskForm):
         return data
 
 
-class ImageForm(FlaskForm):
+class ImageForm(BaseForm):
     image = FileField(_l("Add an image"), validators=[FileRequired(_l("Choose an image file."))])
     upload = SubmitField(_l("Upload"))
 
 
-class CloseForm(FlaskForm):
+class CloseForm(BaseForm):
     reason = RadioField(
         _l("Why does it close?"), choices=_choices(CLOSE_REASONS), default="fulfilled"
     )
     close = SubmitField(_l("Close the listing"))
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(BaseForm):
     available_until = DateField(_l("New end date"), validators=[InputRequired()])
     extend = SubmitField(_l("Extend"))
 
 
-class AskForm(FlaskForm):
+class AskForm(BaseForm):
     body = TextAreaField(
         _l("Your question"),
         validators=[DataRequired(), Length(max=5000)],
@@ -194,7 +194,7 @@ class AskForm(FlaskForm):
     send = SubmitField(_l("Ask about this"))
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(BaseForm):
     body = TextAreaField(
         _l("Your message"),
         validators=[DataRequired(), Length(max=5000)],
@@ -204,7 +204,7 @@ class ReplyForm(FlaskForm):
     send = SubmitField(_l("Send"))
 
 
-class HideForm(FlaskForm):
+class HideForm(BaseForm):
     reason = TextAreaField(
         _l("Reason (sent to the unit)"),
         validators=[DataRequired(), Length(max=2000)],
@@ -214,7 +214,7 @@ class HideForm(FlaskForm):
     hide = SubmitField(_l("Hide"))
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(BaseForm):
     code = StringField(
         _l("Code"),
         validators=[

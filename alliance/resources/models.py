@@ -171,7 +171,7 @@ class Listing(db.Model):
 
     def is_managed_by(self, user) -> bool:
         """The owner unit's admins and staff manage its listings."""
-        membership = getattr(user, "membership", None)
+        membership = getattr(user, "colleague", None)
         return membership is not None and membership.unit_id == self.unit_id
 
     def may_publish(self) -> bool:
@@ -238,7 +238,7 @@ class Inquiry(db.Model):
 
     def side_of(self, user) -> str | None:
         """Return 'asker' or 'owner' for a person of one of the two units, else None."""
-        membership = getattr(user, "membership", None)
+        membership = getattr(user, "colleague", None)
         if membership is None:
             return None
         if membership.unit_id == self.asker_unit_id:

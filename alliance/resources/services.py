@@ -14,7 +14,7 @@ from alliance import audit, mail
 from alliance.auth.models import User
 from alliance.database import utcnow
 from alliance.extensions import db
-from alliance.members.models import STATUS_ACTIVE, MemberUnit, UnitMembership
+from alliance.members.models import STATUS_ACTIVE, Colleague, MemberUnit
 from alliance.pagination import capped_total, paginate
 from alliance.resources.models import (
     CLOSE_REASONS,
@@ -111,7 +111,7 @@ def active_unit_of(user) -> MemberUnit | None:
     """Return the active member unit the user acts for, if any."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    membership = getattr(user, "membership", None)
+    membership = getattr(user, "colleague", None)
     if membership is None or membership.unit.status != STATUS_ACTIVE:
         return None
     return membership.unit
@@ -401,8 +401,8 @@ def unit_people(unit_id: int, exclude: User | None = None) -> list[User]:
     """Return the active accounts of a unit (admins and staff), who are mailed about it."""
     query = (
         select(User)
-        .join(UnitMembership, UnitMembership.user_id == User.id)
-        .where(UnitMembership.unit_id == unit_id, User.active.is_(True))
+        .join(Colleague, Colleague.user_id == User.id)
+        .where(Colleague.unit_id == unit_id, User.active.is_(True))
         .order_by(User.id)
     )
     if exclude is not None:
@@ -554,7 +554,7 @@ def reply(inquiry: Inquiry, user, body: str) -> InquiryMessage:
     side = inquiry.side_of(user)
     if side is None:
         raise ResourceError(_l("Only the two units can write in this conversation."))
-    unit = user.membership.unit
+    unit = user.colleague.unit
     message = _add_message(inquiry, user, unit, body)
     old = inquiry.status
     inquiry.status = INQUIRY_ANSWERED if side == "owner" else INQUIRY_OPEN

@@ -61,7 +61,7 @@ def listing_markdown(text):
 
 
 def _my_unit_or_403():
-    membership = getattr(current_user, "membership", None)
+    membership = getattr(current_user, "colleague", None)
     if membership is None:
         abort(403)
     return membership.unit
@@ -367,7 +367,7 @@ def delete_image(listing_id: int, image_id: int):
 @login_required
 def my_inquiries():
     """List the threads the user's unit asked or received (every thread for the secretariat)."""
-    membership = getattr(current_user, "membership", None)
+    membership = getattr(current_user, "colleague", None)
     if membership is not None:
         query = services.inquiries_of(membership.unit)
         unit = membership.unit

@@ -228,12 +228,12 @@ def test_nomination_window_is_enforced(in_app):
 def test_only_a_units_admin_or_representative_may_open_the_nomination_form(app, client, auth):
     """Regression: staff and people without a unit got the form (and its errors) with 200."""
     from alliance.auth.models import SECRETARIAT
-    from alliance.members.models import ROLE_STAFF, UnitMembership
+    from alliance.members.models import ROLE_STAFF, Colleague
 
     with app.app_context():
         units = make_voters(2)
         staff = make_user()
-        db.session.add(UnitMembership(user=staff, unit=units[0], role=ROLE_STAFF))
+        db.session.add(Colleague(user=staff, unit=units[0], role=ROLE_STAFF))
         secretariat = make_user(roles=(SECRETARIAT,))
         term = make_term(council=1)
         election = services.create_election(term, 1, "提名权限")

@@ -203,7 +203,7 @@ def test_ballot_tampered_after_tally_blocks_publication(in_app):
 
 def test_candidate_units_officer_may_not_tally_and_is_named(app, client, auth):
     from alliance.auth.models import ELECTION_OFFICER
-    from alliance.members.models import ROLE_STAFF, UnitMembership
+    from alliance.members.models import ROLE_STAFF, Colleague
     from tests.factories import PASSWORD, make_user
 
     with app.app_context():
@@ -213,7 +213,7 @@ def test_candidate_units_officer_may_not_tally_and_is_named(app, client, auth):
             vote(election, unit, {0: "approve"})
         services.close_voting(election)
         officer = make_user(roles=(ELECTION_OFFICER,), name="候选单位的监票人")
-        db.session.add(UnitMembership(user=officer, unit=units[0], role=ROLE_STAFF))
+        db.session.add(Colleague(user=officer, unit=units[0], role=ROLE_STAFF))
         db.session.commit()
         with pytest.raises(services.ElectionError):
             services.run_tally(election, officer)

@@ -10,7 +10,7 @@ from alliance.elections import services
 from alliance.elections.models import Ballot, Election, Participation
 from alliance.extensions import db
 from alliance.mail import OutboxMessage
-from alliance.members.models import ROLE_STAFF, UnitMembership
+from alliance.members.models import ROLE_STAFF, Colleague
 from tests.elections.helpers import candidate_ids, make_voters, open_election
 from tests.factories import PASSWORD, make_unit, make_user
 
@@ -119,7 +119,7 @@ def _ineligible(app, ready, kind):
             make_unit(admin=user, representative=user)  # active, but joined after the freeze
         elif kind == "colleague":
             user = make_user()
-            db.session.add(UnitMembership(user=user, unit_id=ready["units"][0], role=ROLE_STAFF))
+            db.session.add(Colleague(user=user, unit_id=ready["units"][0], role=ROLE_STAFF))
         elif kind == "secretariat":
             user = make_user(roles=(SECRETARIAT,))
         else:

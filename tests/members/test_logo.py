@@ -11,7 +11,7 @@ from werkzeug.test import stream_encode_multipart
 from alliance.audit import AuditEvent
 from alliance.auth.models import SECRETARIAT
 from alliance.extensions import db
-from alliance.members.models import ROLE_STAFF, MemberUnit, UnitLogo, UnitMembership
+from alliance.members.models import ROLE_STAFF, Colleague, MemberUnit, UnitLogo
 from tests.factories import PASSWORD, make_unit, make_user
 from tests.members.helpers import png_bytes
 
@@ -23,7 +23,7 @@ def setup(app):
             "厦门标志示例有限公司", slug="logo-unit", admin=make_user("admin@logo.example.org")
         )
         db.session.add(
-            UnitMembership(user=make_user("staff@logo.example.org"), unit=unit, role=ROLE_STAFF)
+            Colleague(user=make_user("staff@logo.example.org"), unit=unit, role=ROLE_STAFF)
         )
         make_unit("厦门别家示例有限公司", slug="other", admin=make_user("other@logo.example.org"))
         make_user("sec@logo.example.org", roles=(SECRETARIAT,))

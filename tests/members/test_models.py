@@ -87,7 +87,7 @@ def test_fts_index_follows_inserts_updates_and_deletes(in_app):
 )
 def test_contact_for_each_viewer(in_app, viewer, expected):
     from alliance.auth.models import SECRETARIAT
-    from alliance.members.models import ROLE_STAFF, UnitMembership
+    from alliance.members.models import ROLE_STAFF, Colleague
 
     unit = make_unit(
         address="厦门市思明区示例路 1 号",
@@ -104,12 +104,10 @@ def test_contact_for_each_viewer(in_app, viewer, expected):
     }
     other = make_unit(admin=make_user())
     staff = make_user()
-    db.session.add(UnitMembership(user=staff, unit=unit, role=ROLE_STAFF))
+    db.session.add(Colleague(user=staff, unit=unit, role=ROLE_STAFF))
     db.session.commit()
     users["own_staff"] = staff
     users["other_member"] = (
-        db.session.scalars(select(UnitMembership).where(UnitMembership.unit_id == other.id))
-        .one()
-        .user
+        db.session.scalars(select(Colleague).where(Colleague.unit_id == other.id)).one().user
     )
     assert set(unit.contact_for(users[viewer])) == expected

@@ -4,7 +4,7 @@ import pytest
 
 from alliance.auth.models import SECRETARIAT
 from alliance.extensions import db
-from alliance.members.models import ROLE_STAFF, UnitMembership
+from alliance.members.models import ROLE_STAFF, Colleague
 from alliance.members.taxonomy import ensure_default_taxonomy
 from tests.factories import PASSWORD, make_unit, make_user
 
@@ -34,7 +34,7 @@ def people(app):
             tier="council",
         )
         staff = make_user("staff@unit.example.org")
-        db.session.add(UnitMembership(user=staff, unit=unit, role=ROLE_STAFF))
+        db.session.add(Colleague(user=staff, unit=unit, role=ROLE_STAFF))
         make_unit("厦门他方示例有限公司", admin=make_user("other@unit.example.org"))
         make_user("nobody@example.org")
         make_user("sec@example.org", roles=(SECRETARIAT,))

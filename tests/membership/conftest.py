@@ -7,7 +7,7 @@ from alliance.audit import AuditEvent
 from alliance.auth.models import SECRETARIAT
 from alliance.extensions import db
 from alliance.mail import OutboxMessage
-from alliance.members.models import ROLE_STAFF, UnitMembership
+from alliance.members.models import ROLE_STAFF, Colleague
 from alliance.members.taxonomy import ensure_default_taxonomy
 from tests.factories import make_unit, make_user
 
@@ -24,7 +24,7 @@ def world(app):
         outsider = make_user(email="outsider@example.org", name="路人")
         unit_a = make_unit("厦门示例甲公司", admin=admin_a, representative=admin_a, name_en="Alpha")
         unit_b = make_unit("厦门示例乙公司", admin=admin_b, representative=admin_b)
-        db.session.add(UnitMembership(user=staff_a, unit=unit_a, role=ROLE_STAFF))
+        db.session.add(Colleague(user=staff_a, unit=unit_a, role=ROLE_STAFF))
         db.session.commit()
         return {
             "sec": sec.id,

@@ -58,7 +58,7 @@ def test_anonymous_applies_with_a_new_account(client, app, world):
     with app.app_context():
         unit = db.session.scalar(select(MemberUnit).where(MemberUnit.credit_code == CODE))
         assert unit.status == STATUS_APPLICANT
-        assert unit.memberships == []  # nobody acts for it before admission
+        assert unit.colleagues == []  # nobody acts for it before admission
         application = db.session.scalar(select(Application))
         assert application.status == APP_SUBMITTED
         assert application.applicant.email == "applicant@example.org"

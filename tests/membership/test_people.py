@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from alliance.auth.models import User
 from alliance.extensions import db
-from alliance.members.models import ROLE_ADMIN, ROLE_STAFF, MemberUnit, UnitMembership
+from alliance.members.models import ROLE_ADMIN, ROLE_STAFF, Colleague, MemberUnit
 from alliance.membership import services
 from alliance.membership.models import Invitation, UnitHistory
 from tests.factories import PASSWORD, make_user
@@ -26,7 +26,7 @@ def invitation_link(app, email):
 
 def membership_id(app, user_id):
     with app.app_context():
-        return db.session.scalar(select(UnitMembership.id).where(UnitMembership.user_id == user_id))
+        return db.session.scalar(select(Colleague.id).where(Colleague.user_id == user_id))
 
 
 def test_invite_creates_account_through_single_use_link(client, auth, app, world):
@@ -55,7 +55,7 @@ def test_invite_creates_account_through_single_use_link(client, auth, app, world
     assert response.status_code == 302
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email_normalized == "new@example.org"))
-        assert user.membership.unit_id == world["unit_a"] and user.membership.role == ROLE_STAFF
+        assert user.colleague.unit_id == world["unit_a"] and user.colleague.role == ROLE_STAFF
     assert "新同事" in client.get("/my/unit/people").text  # signed in as the new colleague
     client.post("/logout")
     # the link works once
@@ -73,7 +73,7 @@ def test_existing_account_without_unit_signs_in_and_joins(client, auth, app, wor
     assert client.post(path).status_code == 302
     with app.app_context():
         user = db.session.get(User, world["outsider"])
-        assert user.membership.unit_id == world["unit_a"] and user.membership.role == ROLE_ADMIN
+        assert user.colleague.unit_id == world["unit_a"] and user.colleague.role == ROLE_ADMIN
 
 
 def test_wrong_account_cannot_use_an_invitation(client, auth, app, world):
@@ -150,25 +150,25 @@ def test_last_admin_cannot_be_removed_or_demoted(client, auth, app, world):
     )
     assert response.status_code == 302
     with app.app_context():
-        assert db.session.get(UnitMembership, admin_m).role == ROLE_ADMIN
+        assert db.session.get(Colleague, admin_m).role == ROLE_ADMIN
     assert "至少要保留一名管理员" in client.get(f"/my/units/{world['unit_a']}/people").text
     client.post(f"/my/units/{world['unit_a']}/people/{admin_m}/remove")
     with app.app_context():
-        assert db.session.get(UnitMembership, admin_m) is not None
+        assert db.session.get(Colleague, admin_m) is not None
 
 
 def test_service_enforces_the_last_admin_rule(app, world):
     with app.test_request_context():
         unit = db.session.get(MemberUnit, world["unit_a"])
         admin = db.session.get(User, world["admin_a"])
-        membership = admin.membership
+        membership = admin.colleague
         with pytest.raises(services.MembershipError):
             services.set_role(unit, membership, ROLE_STAFF, admin)
         unit.representative_id = world["staff_a"]
         with pytest.raises(services.MembershipError):
             services.remove_member(unit, membership, admin)
         staff = db.session.get(User, world["staff_a"])
-        services.set_role(unit, staff.membership, ROLE_ADMIN, admin)
+        services.set_role(unit, staff.colleague, ROLE_ADMIN, admin)
         services.set_role(unit, membership, ROLE_STAFF, admin)  # allowed now: another admin exists
         assert membership.role == ROLE_STAFF
 
@@ -183,8 +183,8 @@ def test_hand_admin_over_then_remove(client, auth, app, world):
     with app.app_context():
         unit = db.session.get(MemberUnit, world["unit_a"])
         assert unit.representative_id == world["staff_a"]
-        assert db.session.get(UnitMembership, staff_m).role == ROLE_ADMIN
-        assert db.session.get(UnitMembership, admin_m).role == ROLE_STAFF
+        assert db.session.get(Colleague, staff_m).role == ROLE_ADMIN
+        assert db.session.get(Colleague, admin_m).role == ROLE_STAFF
         fields = [h.field for h in db.session.scalars(select(UnitHistory))]
         assert "representative" in fields and "role" in fields
     assert "membership.representative_changed" in audit_actions(app)
@@ -198,13 +198,13 @@ def test_representative_cannot_be_removed(client, auth, app, world):
     client.post(f"/my/units/{world['unit_a']}/people/{staff_m}/representative")
     client.post(f"/my/units/{world['unit_a']}/people/{staff_m}/remove")
     with app.app_context():
-        assert db.session.get(UnitMembership, staff_m) is not None
+        assert db.session.get(Colleague, staff_m) is not None
     # after naming the admin again, the staff member can be removed
     admin_m = membership_id(app, world["admin_a"])
     client.post(f"/my/units/{world['unit_a']}/people/{admin_m}/representative")
     client.post(f"/my/units/{world['unit_a']}/people/{staff_m}/remove")
     with app.app_context():
-        assert db.session.get(UnitMembership, staff_m) is None
+        assert db.session.get(Colleague, staff_m) is None
         assert "membership.member_removed" in audit_actions(app)
 
 

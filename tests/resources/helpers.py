@@ -24,7 +24,7 @@ class World:
 
 def make_world() -> World:
     """Create the categories, two active units with people, an outsider and the secretariat."""
-    from alliance.members.models import ROLE_STAFF, UnitMembership
+    from alliance.members.models import ROLE_STAFF, Colleague
 
     ensure_default_categories()
     owner_admin = make_user(email="owner@example.org", name="甲单位管理员")
@@ -33,7 +33,7 @@ def make_world() -> World:
     )
     owner.email = "contact@jia.example.org"
     staff = make_user(email="staff@example.org", name="甲单位职员")
-    db.session.add(UnitMembership(user=staff, unit=owner, role=ROLE_STAFF))
+    db.session.add(Colleague(user=staff, unit=owner, role=ROLE_STAFF))
     other_admin = make_user(email="other@example.org", name="乙单位管理员", locale="en")
     other = make_unit(name_zh="厦门示例乙软件有限公司", admin=other_admin, org_type="academic")
     make_user(email="outsider@example.org", name="路人")

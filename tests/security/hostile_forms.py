@@ -279,8 +279,8 @@ def build_hostile_world() -> World:
     objects["h_unit_name"] = unit.name_zh
     objects["h_unit_code"] = unit.credit_code
     objects["h_unit_org_type"] = unit.org_type or "enterprise"
-    objects["h_staff_membership"] = users["own_unit_staff"].membership.id
-    objects["h_other_membership"] = users["other_unit_member"].membership.id
+    objects["h_staff_membership"] = users["own_unit_staff"].colleague.id
+    objects["h_other_membership"] = users["other_unit_member"].colleague.id
 
     # Taxonomy: one service line and one certification to edit.
     if db.session.scalar(sa.select(ServiceLine).limit(1)) is None:
@@ -490,14 +490,14 @@ def _reset_change_request(app, client, world) -> None:
 
 
 def _reset_invitation(app, client, world) -> None:
-    from alliance.members.models import UnitMembership
+    from alliance.members.models import Colleague
     from alliance.membership.models import Invitation
 
     with app.app_context():
         invitation = db.session.get(Invitation, world.objects["h_invitation"])
         joined = db.session.get(User, invitation.accepted_by_id)
         if joined is not None:
-            db.session.execute(sa.delete(UnitMembership).where(UnitMembership.user_id == joined.id))
+            db.session.execute(sa.delete(Colleague).where(Colleague.user_id == joined.id))
             joined.email = joined.email_normalized = f"retired-{joined.id}@example.org"
         invitation.accepted_at = invitation.accepted_by_id = None
         db.session.commit()

@@ -31,7 +31,7 @@ from alliance.auth.models import SECRETARIAT
 from alliance.database import utcnow
 from alliance.extensions import db
 from alliance.mail import OutboxMessage
-from alliance.members.models import ROLE_STAFF, UnitMembership
+from alliance.members.models import ROLE_STAFF, Colleague
 from tests.factories import make_unit, make_user
 from tests.security import (
     matrix_elections,
@@ -72,8 +72,8 @@ def build_world() -> World:
         totp_enabled_at=utcnow(),
     )
     unit = make_unit(admin=admin, representative=representative)
-    db.session.add(UnitMembership(user=staff, unit=unit, role=ROLE_STAFF))
-    db.session.add(UnitMembership(user=representative, unit=unit, role=ROLE_STAFF))
+    db.session.add(Colleague(user=staff, unit=unit, role=ROLE_STAFF))
+    db.session.add(Colleague(user=representative, unit=unit, role=ROLE_STAFF))
     other_unit = make_unit(admin=other, representative=other)
     message = OutboxMessage(
         recipient=staff.email, subject="s", body="b", template="t", locale="zh_Hans_CN"

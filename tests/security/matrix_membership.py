@@ -17,7 +17,7 @@ import io
 from sqlalchemy import select
 
 from alliance.extensions import db
-from alliance.members.models import UnitMembership
+from alliance.members.models import Colleague
 from alliance.membership import services as membership_services
 from alliance.membership import transfer
 from tests.factories import make_user, valid_credit_code
@@ -65,7 +65,7 @@ def build(world, people) -> None:
     db.session.flush()
     memberships = {
         m.user_id: m.id
-        for m in db.session.scalars(select(UnitMembership).where(UnitMembership.unit_id == unit.id))
+        for m in db.session.scalars(select(Colleague).where(Colleague.unit_id == unit.id))
     }
     world.objects.update(
         application=application.id,

@@ -5,7 +5,11 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
-from alliance.auth.models import ELECTION_OFFICER, SECRETARIAT
+# Global roles, held by accounts (auth stores them). Per-unit roles (admin, staff,
+# representative) live with the member units (alliance.members.acting).
+SECRETARIAT = "secretariat"
+ELECTION_OFFICER = "election_officer"
+GLOBAL_ROLES = (SECRETARIAT, ELECTION_OFFICER)
 
 
 def roles_required(*roles: str):

@@ -11,11 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from alliance.database import utcnow
 from alliance.extensions import db
-
-# Global roles. Per-member-unit roles (admin, staff, representative) live with the units.
-SECRETARIAT = "secretariat"
-ELECTION_OFFICER = "election_officer"
-GLOBAL_ROLES = (SECRETARIAT, ELECTION_OFFICER)
+from alliance.permissions import ELECTION_OFFICER, GLOBAL_ROLES, SECRETARIAT  # noqa: F401
 
 
 def new_nonce() -> str:

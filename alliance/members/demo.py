@@ -67,8 +67,9 @@ def load(ctx) -> None:
 def import_new_units(content: bytes) -> list[dict]:
     """Read a units CSV with the unit import; return the parsed values of rows it would create.
 
-    The import's checks and parsing, not its write step: that also records a history row and
-    an audit event per unit, which the demo never had.
+    The import's checks and parsing, not its write step: that also stores a preview, an audit
+    event and a history row per unit, and derives each slug from the English name, none of
+    which the demo had.
     """
     records = transfer.rows_to_records(transfer.read_table("units.csv", content))
     rows, valid = transfer.plan(records)

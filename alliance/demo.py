@@ -1,9 +1,12 @@
-"""Demonstration data. Each feature adds a `load(ctx)` step in its own `demo.py`."""
+"""Demonstration data. Each feature adds a `load(ctx)` step in its own `demo.py`, which reads
+its data from files in the feature's `demo_data/` folder (shipped as package data)."""
 
 import importlib
 import os
 import secrets
+import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from flask import current_app
@@ -46,6 +49,16 @@ class DemoContext:
             user = auth_services.create_user(email, password, name, roles=tuple(roles))
             self.logins.append((role_label, email, password))
         return user
+
+
+def read_data(package: str, name: str) -> bytes:
+    """Return a data file shipped in the package's demo_data/ folder."""
+    return resources.files(package).joinpath("demo_data", name).read_bytes()
+
+
+def read_toml(package: str, name: str) -> dict:
+    """Return a TOML file of the package's demo_data/ folder as a dict."""
+    return tomllib.loads(read_data(package, name).decode())
 
 
 def database_is_empty() -> bool:

@@ -1,4 +1,7 @@
-"""Demo data: the 23 founding units with their admins and representatives."""
+"""Demo data: the 23 founding units with their admins and representatives; the data files."""
+
+import tomllib
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -6,6 +9,7 @@ from alliance import demo
 from alliance.extensions import db
 from alliance.members import credit_code
 from alliance.members.models import STATUS_APPLICANT, TIER_CHAIR, MemberUnit
+from alliance.membership import transfer
 
 # Pending membership applications (alliance.membership.demo) add units with status applicant.
 MEMBERS = MemberUnit.status != STATUS_APPLICANT
@@ -34,3 +38,26 @@ def test_demo_extra_members(app):
         demo.load(extra_members=5)
         db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(MemberUnit).where(MEMBERS)) == 28
+
+
+def test_founding_units_file_is_a_unit_import_file(app):
+    """units.csv passes the secretariat's unit import as it is; units.toml adds to each row."""
+    with app.app_context():
+        content = demo.read_data("alliance.members", "units.csv")
+        records = transfer.rows_to_records(transfer.read_table("units.csv", content))
+        rows, valid = transfer.plan(records)
+        assert valid and [r["action"] for r in rows] == ["create"] * 23
+        entries = demo.read_toml("alliance.members", "units.toml")["units"]
+        assert sorted(e["credit_code"] for e in entries.values()) == sorted(
+            r["credit_code"] for r in rows
+        )
+
+
+def test_demo_data_files_are_package_data():
+    """`pip install .` ships every feature's demo_data/ file."""
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["alliance"]
+    files = [p.relative_to(root / "alliance") for p in root.glob("alliance/*/demo_data/*")]
+    assert len(files) >= 5
+    assert all(any(f.match(pattern) for pattern in patterns) for f in files)

@@ -1,42 +1,36 @@
 """Demo elections: the first council term (第一届, 2012) with its two published elections,
-consistent with the demo tiers, and an open stage-1 election of a new term."""
+consistent with the demo tiers, and an open stage-1 election of a new term.
 
-from datetime import date, datetime, timedelta
+The terms, titles and candidates are in demo_data/elections.toml; the ballots are made here.
+"""
+
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from alliance.auth.models import ELECTION_OFFICER
+from alliance.demo import read_toml
 from alliance.elections import services
 from alliance.elections.models import CHAIR, COUNCIL, VICE_CHAIR, CouncilTerm, Election
 from alliance.extensions import db
 from alliance.members.models import STATUS_ACTIVE, MemberUnit
 
-OFFICER_EMAIL = "officer@demo.xmsoa.example.org"
-CHAIR_UNIT = "yamaha-xiamen-is"
-VICE_CHAIR_UNITS = ("xmist", "chinasoft-zhuoyue", "suchuan-logistics")
-COUNCIL_UNITS = (
-    "demo-software-1",
-    "demo-testing",
-    "demo-data",
-    "demo-callcenter",
-    "demo-university",
-    "demo-investment",
-    "demo-association",
-)
-FIRST_COUNCIL = (CHAIR_UNIT, *VICE_CHAIR_UNITS, *COUNCIL_UNITS)
-# Two more candidates make the 2012 council election contested (差额).
-FIRST_EXTRA = ("demo-design", "demo-finance")
-NEW_TERM_CANDIDATES = (*FIRST_COUNCIL, "demo-design", "demo-cloud")
-
 
 def load(ctx) -> None:
     """Create the demo officer, the first term's published elections and an open election."""
+    data = read_toml(__package__, "elections.toml")
     officer = ctx.ensure_user(
-        OFFICER_EMAIL, "换届选举委员会（示例）", "election officer", roles=(ELECTION_OFFICER,)
+        data["officer"]["email"],
+        data["officer"]["name"],
+        "election officer",
+        roles=(ELECTION_OFFICER,),
     )
+    first, second = data["terms"]
+    council = data["first_council"]
+    eleven = (council["chair"], *council["vice_chairs"], *council["council"])
     # The founding units (the 2012 electorate) and the named candidates: not every invented
     # unit of `demo-data --members N`.
-    named = (*FIRST_COUNCIL, *FIRST_EXTRA, "demo-cloud")
+    named = (*eleven, *first["extra_candidates"], *second["extra_candidates"])
     units = {
         u.slug: u
         for u in db.session.scalars(
@@ -46,9 +40,26 @@ def load(ctx) -> None:
     if not all(slug in units for slug in named):
         return  # the member demo data is not there
     if db.session.scalar(select(CouncilTerm).where(CouncilTerm.number == 1)) is None:
-        _first_term(units, officer)
+        _first_term(first, council, eleven, units, officer)
     if db.session.scalar(select(CouncilTerm).where(CouncilTerm.number == 2)) is None:
-        _open_new_term(units, officer)
+        _open_new_term(second, eleven, units, officer)
+
+
+def _create(term_data: dict):
+    """Create a term and its stage-1 election, open for nominations."""
+    seats = term_data["seats"]
+    term = services.create_term(
+        term_data["number"],
+        term_data["starts_on"],
+        term_data["ends_on"],
+        {CHAIR: seats["chair"], VICE_CHAIR: seats["vice_chair"], COUNCIL: seats["council"]},
+    )
+    election = services.create_election(
+        term, 1, term_data["title_zh"], term_data["title_en"], contested_required=True
+    )
+    db.session.flush()
+    services.open_nominations(election)
+    return term, election
 
 
 def _nominate(election: Election, office: str, slugs, units, officer) -> None:
@@ -58,7 +69,7 @@ def _nominate(election: Election, office: str, slugs, units, officer) -> None:
         services.respond(cand, officer, True, on_behalf=True)
 
 
-def _run_past(election: Election, opens: datetime, voters, choose) -> None:
+def _run_past(election: Election, opens, voters, choose) -> None:
     """Open, vote, close, tally and publish an election that took place in the past."""
     election.voting_opens_at = opens
     election.voting_closes_at = opens + timedelta(hours=3)
@@ -81,20 +92,10 @@ def _run_past(election: Election, opens: datetime, voters, choose) -> None:
     services.publish(election)
 
 
-def _first_term(units, officer) -> None:
-    term = services.create_term(
-        1, date(2012, 8, 10), date(2017, 8, 9), {CHAIR: 1, VICE_CHAIR: 3, COUNCIL: 11}
-    )
-    stage1 = services.create_election(
-        term,
-        1,
-        "第一届会员大会理事选举",
-        "First general assembly: council election",
-        contested_required=True,
-    )
-    db.session.flush()
-    services.open_nominations(stage1)
-    _nominate(stage1, COUNCIL, (*FIRST_COUNCIL, *FIRST_EXTRA), units, officer)
+def _first_term(data: dict, council: dict, eleven, units, officer) -> None:
+    term, stage1 = _create(data)
+    design, finance = data["extra_candidates"]
+    _nominate(stage1, COUNCIL, (*eleven, design, finance), units, officer)
     voters = sorted(
         (u for u in units.values() if u.status == STATUS_ACTIVE and u.is_founding),
         key=lambda u: u.slug,
@@ -102,48 +103,37 @@ def _first_term(units, officer) -> None:
 
     def council_ballot(n, ids):
         # Everyone approves the eleven; every fourth unit swaps one of them for 示例设计.
-        choices = {ids[s]: "approve" for s in FIRST_COUNCIL}
-        choices[ids["demo-finance"]] = "oppose" if n % 3 else "abstain"
-        choices[ids["demo-design"]] = "oppose"
+        choices = {ids[s]: "approve" for s in eleven}
+        choices[ids[finance]] = "oppose" if n % 3 else "abstain"
+        choices[ids[design]] = "oppose"
         if n % 4 == 0:
-            choices[ids[FIRST_COUNCIL[-1 - n % 5]]] = "abstain"
-            choices[ids["demo-design"]] = "approve"
+            choices[ids[eleven[-1 - n % 5]]] = "abstain"
+            choices[ids[design]] = "approve"
         return choices
 
-    _run_past(stage1, datetime(2012, 8, 10, 1, 30), voters, council_ballot)
+    _run_past(stage1, data["opens_at"], voters, council_ballot)
     stage2 = db.session.scalar(
         select(Election).where(Election.term_id == term.id, Election.stage == 2)
     )
-    stage2.title_zh = "第一届理事会第一次会议：选举理事长、副理事长"
-    stage2.title_en = "First council meeting: chairman and vice-chairmen"
+    stage2.title_zh = data["officers_title_zh"]
+    stage2.title_en = data["officers_title_en"]
     services.open_nominations(stage2)
-    _nominate(stage2, CHAIR, (CHAIR_UNIT,), units, officer)
-    _nominate(stage2, VICE_CHAIR, VICE_CHAIR_UNITS, units, officer)
-    council = sorted((units[s] for s in FIRST_COUNCIL), key=lambda u: u.slug)
+    _nominate(stage2, CHAIR, (council["chair"],), units, officer)
+    _nominate(stage2, VICE_CHAIR, council["vice_chairs"], units, officer)
+    members = sorted((units[s] for s in eleven), key=lambda u: u.slug)
 
     def officers_ballot(n, ids):
         return {
-            i: ("abstain" if n == 0 and slug == CHAIR_UNIT else "approve")
+            i: ("abstain" if n == 0 and slug == council["chair"] else "approve")
             for slug, i in ids.items()
         }
 
-    _run_past(stage2, datetime(2012, 8, 10, 6, 0), council, officers_ballot)
+    _run_past(stage2, data["officers_opens_at"], members, officers_ballot)
 
 
-def _open_new_term(units, officer) -> None:
-    term = services.create_term(
-        2, date(2027, 1, 1), date(2031, 12, 31), {CHAIR: 1, VICE_CHAIR: 3, COUNCIL: 11}
-    )
-    election = services.create_election(
-        term,
-        1,
-        "第二届会员大会理事选举（示例）",
-        "Second general assembly: council election (demo)",
-        contested_required=True,
-    )
-    db.session.flush()
-    services.open_nominations(election)
-    _nominate(election, COUNCIL, NEW_TERM_CANDIDATES, units, officer)
+def _open_new_term(data: dict, eleven, units, officer) -> None:
+    _term, election = _create(data)
+    _nominate(election, COUNCIL, (*eleven, *data["extra_candidates"]), units, officer)
     now = services.db_now().replace(microsecond=0)
     election.voting_opens_at = now - timedelta(hours=1)
     election.voting_closes_at = now + timedelta(days=14)

@@ -1,96 +1,45 @@
-"""Demo membership data: applications at different steps, a change request, history (示例 names)."""
+"""Demo membership data: applications at different steps, a change request, history (示例 names).
 
-from datetime import date
+The data is in demo_data/applications.toml.
+"""
 
 from sqlalchemy import select
 
 from alliance.auth import services as auth_services
+from alliance.demo import SECRETARIAT_EMAIL, read_toml
 from alliance.extensions import db
-from alliance.members.demo import EMAIL_DOMAIN, demo_credit_code, unit_email
+from alliance.members.demo import unit_email
 from alliance.members.models import MemberUnit
 from alliance.membership import services
 from alliance.membership.models import Application
 
-# number for the credit code, Chinese name, English name, type, district, steps to advance
-APPLICATIONS = (
-    (
-        501,
-        "厦门示例智能科技有限公司",
-        "Xiamen Example Smart Technology Co., Ltd.",
-        "enterprise",
-        "huli",
-        0,
-    ),
-    (
-        502,
-        "厦门示例外包服务有限公司",
-        "Xiamen Example Outsourcing Services Co., Ltd.",
-        "enterprise",
-        "siming",
-        1,
-    ),
-    (
-        503,
-        "厦门示例数字创意研究院",
-        "Xiamen Example Digital Creative Institute",
-        "academic",
-        "jimei",
-        2,
-    ),
-)
+UNIT_FIELDS = ("name_zh", "name_en", "credit_code", "org_type", "district", "intro_zh")
 
 
 def load(ctx) -> None:
     """Create pending applications, one open change request and some history (idempotent)."""
-    from alliance.demo import SECRETARIAT_EMAIL
-
+    data = read_toml(__package__, "applications.toml")
     secretariat = auth_services.find_user_by_email(SECRETARIAT_EMAIL)
-    for n, zh, en, org_type, district, steps in APPLICATIONS:
-        code = demo_credit_code(n)
+    for entry in data["applications"]:
+        code = entry["credit_code"]
         if db.session.scalar(select(Application.id).where(Application.credit_code == code)):
             continue
-        applicant = ctx.ensure_user(
-            f"applicant{n}@{EMAIL_DOMAIN}", f"{zh}申请人", f"applicant: {zh}"
-        )
+        zh = entry["name_zh"]
+        applicant = ctx.ensure_user(entry["applicant_email"], f"{zh}申请人", f"applicant: {zh}")
         application = services.submit_application(
-            {
-                "name_zh": zh,
-                "name_en": en,
-                "credit_code": code,
-                "org_type": org_type,
-                "district": district,
-                "intro_zh": f"{zh}（示例数据）申请加入联盟。",
-            },
-            {
-                "legal_representative": "示例法人",
-                "registered_capital": "500万元",
-                "established_on": date(2015, 3, 1),
-                "registered_address": "厦门市软件园二期示例路1号",
-                "business_scope": "软件开发；信息技术咨询服务（示例）",
-                "contact_name": "示例联系人",
-                "contact_phone": "0592-0000000",
-            },
-            applicant,
+            {field: entry[field] for field in UNIT_FIELDS}, dict(data["licence"]), applicant
         )
-        for _ in range(steps):
-            services.advance_application(application, secretariat, "示例：材料齐全。")
-    _demo_profile_changes()
+        for _ in range(entry["steps"]):
+            services.advance_application(application, secretariat, data["review"]["note"])
+    _demo_profile_changes(dict(data["profile_change"]))
 
 
-def _demo_profile_changes() -> None:
-    unit = db.session.scalar(select(MemberUnit).where(MemberUnit.slug == "demo-design"))
+def _demo_profile_changes(change: dict) -> None:
+    unit = db.session.scalar(select(MemberUnit).where(MemberUnit.slug == change.pop("unit")))
     if unit is None or services.open_change_request(unit) is not None:
         return
     admin = auth_services.find_user_by_email(unit_email(unit.slug))
     if admin is None:
         return
-    services.update_profile(
-        unit,
-        {
-            "phone": "0592-5550100",
-            "website": "https://design.example.org",
-            "name_en": "Xiamen Example Creative & Design Co., Ltd.",
-        },
-        admin,
-    )
+    services.update_profile(unit, change, admin)
     db.session.flush()

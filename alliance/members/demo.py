@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import insert, select
 
 from alliance.members import credit_code
+from alliance.members.indexing import derived_values
 from alliance.members.models import (
     ROLE_ADMIN,
     STATUS_ACTIVE,
@@ -28,7 +29,6 @@ from alliance.members.models import (
     normalize_name,
     unit_service_lines,
 )
-from alliance.members.search import derived_values
 from alliance.members.taxonomy import ensure_default_taxonomy
 
 FOUNDED = date(2012, 8, 10)

@@ -51,23 +51,26 @@ def create_app(config: dict | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
 
-    from alliance import elections, members, membership, models, resources, security  # noqa: F401
+    from alliance import cli, elections, members, membership, models, resources, security  # noqa: F401
     from alliance.admin.views import bp as admin_bp
+    from alliance.auth.cli import cli as auth_cli
     from alliance.auth.views import bp as auth_bp
-    from alliance.cli import register_commands
+    from alliance.elections.cli import cli as elections_cli
     from alliance.main.views import bp as main_bp
     from alliance.main.views import register_error_pages, register_template_helpers
+    from alliance.resources.cli import cli as resources_cli
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
-    # Each feature registers its own blueprints (public and secretariat) and commands.
+    # Each feature registers its own blueprints (public and secretariat).
     for feature in (members, membership, elections, resources):
         feature.init_app(app)
     register_error_pages(app)
     register_template_helpers(app)
     security.init_app(app)
-    register_commands(app)
+    # Each feature's commands are an AppGroup in its cli.py, added at flask's top level.
+    cli.register_commands(app, cli.cli, auth_cli, elections_cli, resources_cli)
     return app
 
 

@@ -8,14 +8,13 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from alliance import page_cache
-from alliance.config import DEV_SECRET_KEY, Config
+from alliance.config import DEV_SECRET_KEY, Config, ConfigurationError, Settings, load_settings
 from alliance.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class ConfigurationError(RuntimeError):
-    """Raised when the application is started with unsafe or missing settings."""
+__all__ = ["ConfigurationError", "create_app"]
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -26,11 +25,13 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    settings = load_settings(config)  # ConfigurationError naming any bad variable
     app.config.from_object(Config)
     app.config.from_prefixed_env("ALLIANCE")
     if config:
         app.config.update(config)
-    _finish_config(app)
+    app.config.update(settings.flask_config())  # the validated, typed values win
+    _finish_config(app, settings)
 
     from alliance.i18n import select_locale, translation_directories
 
@@ -50,27 +51,30 @@ def create_app(config: dict | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
 
-    from alliance import elections, members, membership, models, resources, security  # noqa: F401
+    from alliance import cli, elections, members, membership, models, resources, security  # noqa: F401
     from alliance.admin.views import bp as admin_bp
+    from alliance.auth.cli import cli as auth_cli
     from alliance.auth.views import bp as auth_bp
-    from alliance.cli import register_commands
+    from alliance.elections.cli import cli as elections_cli
     from alliance.main.views import bp as main_bp
     from alliance.main.views import register_error_pages, register_template_helpers
+    from alliance.resources.cli import cli as resources_cli
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
-    # Each feature registers its own blueprints (public and secretariat) and commands.
+    # Each feature registers its own blueprints (public and secretariat).
     for feature in (members, membership, elections, resources):
         feature.init_app(app)
     register_error_pages(app)
     register_template_helpers(app)
     security.init_app(app)
-    register_commands(app)
+    # Each feature's commands are an AppGroup in its cli.py, added at flask's top level.
+    cli.register_commands(app, cli.cli, auth_cli, elections_cli, resources_cli)
     return app
 
 
-def _finish_config(app: Flask) -> None:
+def _finish_config(app: Flask, settings: Settings) -> None:
     """Fill derived defaults and refuse to start with unsafe settings."""
     os.makedirs(app.instance_path, exist_ok=True)
     relaxed = app.debug or app.testing
@@ -86,9 +90,9 @@ def _finish_config(app: Flask) -> None:
             )
         app.config["SECRET_KEY"] = DEV_SECRET_KEY
     if relaxed:
-        # Development and tests run over plain HTTP.
+        # Development and tests run over plain HTTP, unless the flags were set explicitly.
         for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
-            if os.environ.get(key) is None:
+            if key not in settings.model_fields_set:
                 app.config[key] = False
     if not app.debug:
         logging.basicConfig(level=logging.INFO)

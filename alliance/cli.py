@@ -1,119 +1,103 @@
-"""Command-line tools: `flask --app alliance <command>`."""
+"""Command-line tools: `flask --app alliance <command>`.
+
+One style for every command: each feature keeps an `AppGroup` named `cli` in its own `cli.py`
+(this module holds the site-wide one), and `create_app` registers them with `register_commands`.
+The commands keep short top-level names (`flask --app alliance backup FILE`, `create-admin`,
+`verify-election`, …): a group is where a feature declares its commands, not a prefix to type.
+"""
 
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from alliance.extensions import db
 
+cli = AppGroup("site", help="Site-wide commands: backups, the deployment check, demo data.")
 
-def register_commands(app: Flask) -> None:
-    """Attach the project's commands to the app's CLI."""
 
-    @app.cli.command("create-admin")
-    @click.argument("email")
-    @click.option("--name", default=None, help="Display name (defaults to the email).")
-    @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-    def create_admin(email: str, name: str | None, password_stdin: bool) -> None:
-        """Create a secretariat account, or grant the role to an existing one."""
-        from email_validator import EmailNotValidError, validate_email
+def register_commands(app: Flask, *groups: AppGroup) -> None:
+    """Add every command of these groups to `flask`'s top level; a name used twice is an error."""
+    for group in groups:
+        for name, command in group.commands.items():
+            if name in app.cli.commands:
+                raise RuntimeError(f"two commands are named {name!r}")
+            app.cli.add_command(command, name)
 
-        from alliance.auth import services
-        from alliance.auth.models import SECRETARIAT
 
-        try:
-            validate_email(email, check_deliverability=False)
-        except EmailNotValidError as exc:
-            raise click.ClickException(f"not a valid email address: {exc}") from exc
-        user = services.find_user_by_email(email)
-        if user is not None:
-            services.set_roles(user, {r.role for r in user.roles} | {SECRETARIAT})
-            db.session.commit()
-            click.echo(f"{user.email} already existed; it now has the secretariat role.")
-            return
-        if password_stdin:
-            password = sys.stdin.readline().rstrip("\r\n")
-        else:
-            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        problem = services.password_problem(password)
-        if problem:
-            raise click.ClickException(str(problem))
-        user = services.create_user(email, password, name or email, roles=(SECRETARIAT,))
-        db.session.commit()
-        click.echo(f"Created secretariat account {user.email}.")
+@cli.command("check-deploy")
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Worker processes (default: WEB_CONCURRENCY or GUNICORN_CMD_ARGS, else 1).",
+)
+def check_deploy(workers: int | None) -> None:
+    """Report settings that are unsafe in production; exit 1 when any is found."""
+    from alliance import deploy_check
 
-    @app.cli.command("check-deploy")
-    @click.option(
-        "--workers",
-        type=int,
-        default=None,
-        help="Worker processes (default: WEB_CONCURRENCY or GUNICORN_CMD_ARGS, else 1).",
+    workers = workers if workers is not None else deploy_check.workers_from_environment()
+    problems = deploy_check.check(current_app, workers=workers)
+    for problem in problems:
+        click.echo(f"PROBLEM [{problem.code}] {problem.message}")
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found (checked for {workers} worker(s)).")
+        sys.exit(1)
+    click.echo(f"No problems found (checked for {workers} worker(s)).")
+
+
+@cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup_command(path: str) -> None:
+    """Write every table to one portable archive (zip of JSON lines + manifest)."""
+    from alliance import backup
+
+    with db.engine.connect() as conn, conn.begin():
+        manifest = backup.backup(conn, db.metadata, path)
+    rows = sum(t["rows"] for t in manifest["tables"])
+    click.echo(
+        f"Wrote {rows} rows of {len(manifest['tables'])} tables at revision "
+        f"{','.join(manifest['alembic_revision'])} to {path}."
     )
-    def check_deploy(workers: int | None) -> None:
-        """Report settings that are unsafe in production; exit 1 when any is found."""
-        from flask import current_app
 
-        from alliance import deploy_check
 
-        workers = workers if workers is not None else deploy_check.workers_from_environment()
-        problems = deploy_check.check(current_app, workers=workers)
-        for problem in problems:
-            click.echo(f"PROBLEM [{problem.code}] {problem.message}")
-        if problems:
-            click.echo(f"{len(problems)} problem(s) found (checked for {workers} worker(s)).")
-            sys.exit(1)
-        click.echo(f"No problems found (checked for {workers} worker(s)).")
+@cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def restore_command(path: str) -> None:
+    """Load an archive into an empty database migrated to the same revision."""
+    from alliance import backup
 
-    @app.cli.command("backup")
-    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
-    def backup_command(path: str) -> None:
-        """Write every table to one portable archive (zip of JSON lines + manifest)."""
-        from alliance import backup
-
+    try:
         with db.engine.connect() as conn, conn.begin():
-            manifest = backup.backup(conn, db.metadata, path)
-        rows = sum(t["rows"] for t in manifest["tables"])
-        click.echo(
-            f"Wrote {rows} rows of {len(manifest['tables'])} tables at revision "
-            f"{','.join(manifest['alembic_revision'])} to {path}."
-        )
+            counts = backup.restore(conn, db.metadata, path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored {sum(counts.values())} rows into {len(counts)} tables.")
 
-    @app.cli.command("restore")
-    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-    def restore_command(path: str) -> None:
-        """Load an archive into an empty database migrated to the same revision."""
-        from alliance import backup
 
-        try:
-            with db.engine.connect() as conn, conn.begin():
-                counts = backup.restore(conn, db.metadata, path)
-        except backup.BackupError as exc:
-            raise click.ClickException(str(exc)) from exc
-        click.echo(f"Restored {sum(counts.values())} rows into {len(counts)} tables.")
+@cli.command("demo-data")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has accounts.")
+@click.option("--members", "extra_members", default=0, help="Also add N invented units.")
+def demo_data(if_empty: bool, extra_members: int) -> None:
+    """Load demonstration data (idempotent) and print the demo logins once."""
+    from alliance import demo
 
-    @app.cli.command("demo-data")
-    @click.option("--if-empty", is_flag=True, help="Do nothing when the database has accounts.")
-    @click.option("--members", "extra_members", default=0, help="Also add N invented units.")
-    def demo_data(if_empty: bool, extra_members: int) -> None:
-        """Load demonstration data (idempotent) and print the demo logins once."""
-        from alliance import demo
-
-        if if_empty and not demo.database_is_empty():
-            click.echo("The database already has data; demo data not loaded.")
-            return
-        logins = demo.load(extra_members=extra_members)
-        db.session.commit()
-        if logins:
-            demo.write_logins(logins)
-            passwords = {password for _role, _email, password in logins}
-            click.echo("Demo logins (shown once; also saved in instance/demo-logins.txt):")
-            for role, email, _password in logins:
-                click.echo(f"  {email:<48} {role}")
-            if len(passwords) == 1:
-                click.echo(f"Password of every demo account above: {passwords.pop()}")
-            else:
-                for _role, email, password in logins:
-                    click.echo(f"  {email}: {password}")
+    if if_empty and not demo.database_is_empty():
+        click.echo("The database already has data; demo data not loaded.")
+        return
+    logins = demo.load(extra_members=extra_members)
+    db.session.commit()
+    if logins:
+        demo.write_logins(logins)
+        passwords = {password for _role, _email, password in logins}
+        click.echo("Demo logins (shown once; also saved in instance/demo-logins.txt):")
+        for role, email, _password in logins:
+            click.echo(f"  {email:<48} {role}")
+        if len(passwords) == 1:
+            click.echo(f"Password of every demo account above: {passwords.pop()}")
         else:
-            click.echo("Demo data already present; nothing new created.")
+            for _role, email, password in logins:
+                click.echo(f"  {email}: {password}")
+    else:
+        click.echo("Demo data already present; nothing new created.")

@@ -1,23 +1,172 @@
-"""Configuration: defaults here, every setting overridable from the environment."""
+"""Configuration: fixed defaults, and the typed settings read from the environment at start-up.
 
-import os
+`Settings` lists every variable an operator may set, with its type, bounds and default. It is
+read once, in `create_app`, from the environment, from `ALLIANCE_<NAME>` variables and from the
+`create_app({...})` overrides (the last wins); a bad value stops the start with a message that
+names the variable. `Config` holds what is not read from the environment (still overridable
+through `ALLIANCE_<NAME>` and `create_app`).
+"""
+
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Annotated, Literal
+
+import flask
+from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-only-insecure-key"  # noqa: S105 - used only with debug or testing on
+ENV_PREFIX = "ALLIANCE"
+# Values never repeated in an error message.
+_SECRET_NAMES = ("SECRET_KEY", "MAIL_PASSWORD", "DATABASE_URL", "SQLALCHEMY_DATABASE_URI")
 
 
-def _bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+class ConfigurationError(RuntimeError):
+    """Raised when the application is started with unsafe, missing or malformed settings."""
+
+
+def _rate_limit(value: str) -> str:
+    from limits import parse_many
+
+    parse_many(value)  # ValueError on anything Flask-Limiter could not read
+    return value
+
+
+RateLimit = Annotated[str, AfterValidator(_rate_limit)]
+Seconds = Annotated[int, Field(ge=0)]
+Count = Annotated[int, Field(ge=0)]
+
+
+class Settings(BaseSettings):
+    """Every setting read from the environment, typed and bounded, with its default."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=True, extra="ignore", validate_by_name=True, validate_by_alias=True
+    )
+
+    SECRET_KEY: str | None = None
+    # Unset: a SQLite file in the instance folder (create_app).
+    SQLALCHEMY_DATABASE_URI: str | None = Field(None, validation_alias="DATABASE_URL")
+
+    # Cookies: secure flags on unless running in debug or tests (see create_app).
+    SESSION_COOKIE_SECURE: bool = True
+    REMEMBER_COOKIE_SECURE: bool = True
+
+    # Per client address (Flask-Limiter syntax); "Ask about this" on listings is INQUIRY.
+    LOGIN_RATE_LIMIT: RateLimit = "20 per minute"
+    RESET_RATE_LIMIT: RateLimit = "5 per minute"
+    TWO_FACTOR_RATE_LIMIT: RateLimit = "10 per minute"
+    INQUIRY_RATE_LIMIT: RateLimit = "10 per hour"
+    VOTE_RATE_LIMIT: RateLimit = "10 per minute"
+    APPLY_RATE_LIMIT: RateLimit = "10 per hour"
+    INVITE_RATE_LIMIT: RateLimit = "30 per hour"
+    # Flask-Limiter: memory by default, Redis when configured.
+    RATELIMIT_STORAGE_URI: str = "memory://"
+
+    # Mail: SMTP when MAIL_SERVER is set; the outbox table always keeps a copy.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT: Annotated[int, Field(ge=1, le=65535)] = 587
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS: bool = True
+    MAIL_USE_SSL: bool = False
+    MAIL_DEFAULT_SENDER: str = "noreply@xmsoa.example.org"
+
+    # Public pages as anonymous visitors see them, kept this long (0: off); alliance/page_cache.py.
+    PAGE_CACHE_SECONDS: Seconds = 30
+    PAGE_CACHE_MAX_PAGES: Annotated[int, Field(ge=1)] = 500
+    # Shared by every worker and instance when set (e.g. redis://127.0.0.1:6379/1).
+    PAGE_CACHE_REDIS_URL: str | None = None
+
+    # Long lists (directory, resources; alliance/pagination.py): up to LIST_COUNT_EXACT_UP_TO rows
+    # are counted on every request; larger totals are counted once and remembered per worker for
+    # LIST_COUNT_CACHE_SECONDS, at most LIST_COUNT_CACHE_SIZE of them.
+    LIST_COUNT_CACHE_SECONDS: Seconds = 60
+    LIST_COUNT_EXACT_UP_TO: Count = 1000
+    LIST_COUNT_CACHE_SIZE: Annotated[int, Field(ge=1)] = 512
+    # With more directory matches than this, SQLite walks the name index instead of sorting
+    # every match (alliance/members/search.py).
+    DIRECTORY_SORT_MATCHES_UP_TO: Count = 1000
+
+    # Number of proxies in front of the app (for ProxyFix); 0 means none.
+    PROXY_COUNT: Count = 0
+
+    # Membership (alliance/membership): applications, invitations, public notice, imports.
+    INVITATION_MAX_AGE_DAYS: Annotated[int, Field(ge=1)] = 7
+    MEMBERSHIP_NOTICE_DAYS: Count = 7
+    MEMBERSHIP_TERM_YEARS: Annotated[int, Field(ge=1)] = 2
+    PUBLIC_NOTICE_DAYS: Count = 90
+    IMPORT_MAX_ROWS: Annotated[int, Field(ge=1)] = 5000
+
+    # HTTPS: HSTS, Secure cookies with __Host- names, https URLs in mail (alliance/security.py).
+    # Unset, it follows PREFERRED_URL_SCHEME.
+    PREFERRED_URL_SCHEME: Literal["http", "https"] = "http"
+    HTTPS: bool = False
+    HSTS_SECONDS: Seconds = 365 * 24 * 3600
+    # Host names the app answers to (comma-separated); unset accepts any Host header.
+    TRUSTED_HOSTS: Annotated[list[str] | None, NoDecode] = None
+
+    # Two-factor sign-in and re-authentication before sensitive account changes.
+    SECRETARIAT_REQUIRES_2FA: bool = True
+    TOTP_ISSUER: str = "XMSOA"
+    REAUTH_MINUTES: Count = 10
+
+    @field_validator("TRUSTED_HOSTS", mode="before")
+    @classmethod
+    def _split_hosts(cls, value):
+        if isinstance(value, str):
+            value = value.split(",")
+        if value is None:
+            return None
+        return [h.strip() for h in value if h and h.strip()] or None
+
+    @model_validator(mode="after")
+    def _https_follows_scheme(self):
+        if "HTTPS" not in self.model_fields_set:
+            self.HTTPS = self.PREFERRED_URL_SCHEME == "https"
+        return self
+
+    def flask_config(self) -> dict:
+        """Return the settings as Flask config keys."""
+        return self.model_dump()
+
+
+def load_settings(overrides: Mapping | None = None) -> Settings:
+    """Read and validate the settings: environment < ALLIANCE_<NAME> < overrides.
+
+    Raises ConfigurationError naming every variable with a bad value."""
+    prefixed = flask.Config("")
+    prefixed.from_prefixed_env(ENV_PREFIX)
+    overrides = dict(overrides or {})
+    given = {**prefixed, **overrides}
+    fields = Settings.model_fields
+    try:
+        return Settings(**{k: v for k, v in given.items() if k in fields})
+    except ValidationError as exc:
+        problems = [_describe(error, prefixed, overrides) for error in exc.errors()]
+        raise ConfigurationError(
+            "Invalid settings (fix these and start again):\n" + "\n".join(problems)
+        ) from None
+
+
+def _describe(error: dict, prefixed: Mapping, overrides: Mapping) -> str:
+    """Return one line naming the variable, its value and what is wrong with it."""
+    name = str(error["loc"][0]) if error["loc"] else "settings"
+    field = "SQLALCHEMY_DATABASE_URI" if name == "DATABASE_URL" else name
+    if field in overrides:
+        source = f"{field} (create_app config)"
+    elif field in prefixed:
+        source = f"{ENV_PREFIX}_{field}"
+    else:
+        source = name
+    value = "" if name in _SECRET_NAMES else f"={error.get('input')!r}"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"  {source}{value}: {message}"
 
 
 class Config:
-    """Settings shared by every environment."""
+    """Fixed settings shared by every environment (not read from the environment)."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY")
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # default set in create_app
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
 
@@ -33,14 +182,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_ENABLED = True
 
-    # Cookies: secure flags on unless running in debug or tests (see create_app).
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = _bool("REMEMBER_COOKIE_SECURE", True)
     PERMANENT_SESSION_LIFETIME = timedelta(days=1)
 
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
@@ -49,60 +195,17 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
-    RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute")
-    TWO_FACTOR_RATE_LIMIT = os.environ.get("TWO_FACTOR_RATE_LIMIT", "10 per minute")
     RESET_TOKEN_MAX_AGE = 3600
-    # "Ask about this" on resource listings (per client address).
-    INQUIRY_RATE_LIMIT = os.environ.get("INQUIRY_RATE_LIMIT", "10 per hour")
-    VOTE_RATE_LIMIT = os.environ.get("VOTE_RATE_LIMIT", "10 per minute")
 
-    # Flask-Limiter: memory by default, Redis when configured.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # If Redis goes away, count in memory instead of failing every limited request with a 500.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
-    # Mail: SMTP when MAIL_SERVER is set; the outbox table always keeps a copy.
-    MAIL_SERVER = os.environ.get("MAIL_SERVER")
-    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
-    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
-    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
-    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
-    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
-    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@xmsoa.example.org")
     MAIL_TIMEOUT = 10
-
-    # Public pages as anonymous visitors see them, kept this long (0: off); alliance/page_cache.py.
-    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "30"))
-    PAGE_CACHE_MAX_PAGES = int(os.environ.get("PAGE_CACHE_MAX_PAGES", "500"))
-    # Shared by every worker and instance when set (e.g. redis://127.0.0.1:6379/1).
-    PAGE_CACHE_REDIS_URL = os.environ.get("PAGE_CACHE_REDIS_URL")
-
-    # Long lists (directory, resources): totals above 1,000 rows remembered per worker this long.
-    LIST_COUNT_CACHE_SECONDS = int(os.environ.get("LIST_COUNT_CACHE_SECONDS", "60"))
 
     # Pagination cap for every list (db.paginate does not cap per_page by itself).
     MAX_PER_PAGE = 100
 
-    # Number of proxies in front of the app (for ProxyFix); 0 means none.
-    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
-
-    # Membership (alliance/membership): applications, invitations, public notice, imports.
-    APPLY_RATE_LIMIT = os.environ.get("APPLY_RATE_LIMIT", "10 per hour")
-    INVITE_RATE_LIMIT = os.environ.get("INVITE_RATE_LIMIT", "30 per hour")
-    INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "7"))
-    MEMBERSHIP_NOTICE_DAYS = int(os.environ.get("MEMBERSHIP_NOTICE_DAYS", "7"))
-    MEMBERSHIP_TERM_YEARS = int(os.environ.get("MEMBERSHIP_TERM_YEARS", "2"))
-    PUBLIC_NOTICE_DAYS = int(os.environ.get("PUBLIC_NOTICE_DAYS", "90"))
-    IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "5000"))
-    # HTTPS: HSTS, Secure cookies with __Host- names, https URLs in mail (alliance/security.py).
-    HTTPS = _bool("HTTPS", os.environ.get("PREFERRED_URL_SCHEME") == "https")
-    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
-    # Host names the app answers to (comma-separated); unset accepts any Host header.
-    TRUSTED_HOSTS = [
-        h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()
-    ] or None
     # No 'unsafe-inline': templates carry no inline script or style. Bootstrap's CSS uses data: SVGs.
     CONTENT_SECURITY_POLICY = (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -114,9 +217,5 @@ class Config:
         "accelerometer=(), gyroscope=(), magnetometer=()"
     )
 
-    # Two-factor sign-in and re-authentication before sensitive account changes.
-    SECRETARIAT_REQUIRES_2FA = _bool("SECRETARIAT_REQUIRES_2FA", True)
-    TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "XMSOA")
     TWO_FACTOR_PENDING_SECONDS = 300
-    REAUTH_MINUTES = int(os.environ.get("REAUTH_MINUTES", "10"))
     EMAIL_CHANGE_MAX_AGE = 24 * 3600

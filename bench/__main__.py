@@ -13,33 +13,15 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import sqlalchemy as sa
 
 from bench import report
+from bench.database import fresh_database
 from bench.load import measure
 from bench.server import ROOT, flask, gunicorn, worker_peak_rss_mb
 
-WORK = ROOT / "bench" / "work"
 RESULTS = ROOT / "bench" / "results"
-
-
-def fresh_database(engine_name: str, size: int | str) -> str:
-    """Return the URL of an empty database for this run (SQLite file, or a reset PostgreSQL)."""
-    if engine_name == "sqlite":
-        WORK.mkdir(parents=True, exist_ok=True)
-        path = WORK / f"bench-{size}.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    url = os.environ["BENCH_DATABASE_URL"]
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
-    return url
 
 
 def load_data(url: str, size: int) -> dict:

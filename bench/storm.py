@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from bench.database import fresh_database
 from bench.server import ROOT, bench_env, flask, gunicorn
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -119,8 +120,6 @@ def _ballot(candidates: list[int], seats: int, n: int) -> dict:
 
 def run(engine_name: str, url: str | None, args) -> dict:
     """Run the storm on a fresh database of this engine; return the numbers for the report."""
-    from bench.__main__ import fresh_database  # the same reset the page runs use
-
     voters = args.storm_voters
     url = fresh_database(engine_name, f"storm-{voters}")
     print(f"[{engine_name} storm] loading {voters} units …", flush=True)

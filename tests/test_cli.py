@@ -1,8 +1,11 @@
 """Command-line tools."""
 
+import pytest
+from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from alliance.auth.models import User
+from alliance.cli import register_commands
 from alliance.extensions import db
 
 
@@ -61,3 +64,33 @@ def test_demo_data_is_idempotent_and_prints_logins_once(runner, app, monkeypatch
     assert "secretariat@demo.xmsoa.example.org" in (tmp_path / "demo-logins.txt").read_text()
     third = runner.invoke(args=["demo-data", "--if-empty"])
     assert "not loaded" in third.output
+
+
+DOCUMENTED = (
+    "backup",
+    "restore",
+    "check-deploy",
+    "demo-data",
+    "create-admin",
+    "verify-election",
+    "expire-listings",
+)
+
+
+def test_documented_commands_come_from_the_features_cli_modules(app):
+    """One style: every command is declared in an AppGroup in a cli.py, under its old name."""
+    for name in DOCUMENTED:
+        command = app.cli.commands[name]
+        assert command.callback.__module__.endswith(".cli"), name
+        assert not command.hidden
+
+
+def test_two_commands_with_one_name_are_refused(app):
+    clash = AppGroup("clash")
+
+    @clash.command("backup")
+    def backup() -> None:
+        """Clash."""
+
+    with pytest.raises(RuntimeError, match="backup"):
+        register_commands(app, clash)

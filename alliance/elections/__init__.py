@@ -2,11 +2,9 @@
 
 
 def init_app(app) -> None:
-    """Register the elections blueprints and CLI commands."""
+    """Register the elections blueprints (the factory registers `elections.cli`)."""
     from alliance.elections.admin import bp as admin_bp
-    from alliance.elections.cli import register_commands
     from alliance.elections.views import bp
 
     app.register_blueprint(bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
-    register_commands(app)

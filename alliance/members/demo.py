@@ -16,6 +16,7 @@ from sqlalchemy import insert, select
 from alliance.demo import read_data, read_toml
 from alliance.extensions import db
 from alliance.members import credit_code
+from alliance.members.indexing import derived_values
 from alliance.members.models import (
     DISTRICTS,
     ROLE_ADMIN,
@@ -30,7 +31,6 @@ from alliance.members.models import (
     normalize_name,
     unit_service_lines,
 )
-from alliance.members.search import derived_values
 from alliance.members.taxonomy import ensure_default_taxonomy
 from alliance.membership import transfer
 

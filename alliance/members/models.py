@@ -24,6 +24,7 @@ from alliance.auth.models import User
 from alliance.database import LabelledEntry, check_in, utcnow
 from alliance.extensions import db
 from alliance.i18n import localized
+from alliance.members.indexing import derived_values
 
 # Organisation types (domain notes: the four kinds of member, plus other).
 ORG_TYPES = {
@@ -257,8 +258,6 @@ class MemberUnit(db.Model):
 @event.listens_for(MemberUnit, "before_update")
 def _derive_columns(_mapper, _connection, unit: MemberUnit) -> None:
     """Keep the sort key, tier rank and search columns in step with the unit's text."""
-    from alliance.members.search import derived_values
-
     if unit.name_zh:
         unit.name_normalized = normalize_name(unit.name_zh)
     values = derived_values({c: getattr(unit, c) for c in DERIVED_FROM})

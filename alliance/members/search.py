@@ -1,5 +1,6 @@
-"""Directory search: derived columns (pinyin sort key, n-gram text) and the search condition.
+"""Directory search: the condition a search adds to the directory query.
 
+The derived columns it searches are computed in `alliance.members.indexing`.
 Chinese has no spaces, and both SQLite FTS5 (`unicode61`) and PostgreSQL's `simple` parser
 treat a run of Chinese as one token. So every unit keeps `search_grams`: each run of Chinese
 written as its bigrams in order, then its single characters, runs separated by a sentinel.
@@ -24,75 +25,14 @@ passes `walk=True` to compare `id + 0` instead, an expression no index serves, s
 walks the ordered index and probes the list of matched rowids.
 """
 
-import re
-import unicodedata
-
 import sqlalchemy as sa
 
-CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_RUN = re.compile(f"[{CJK}]+")
-_TOKEN = re.compile(f"([{CJK}]+)|([^\\W_{CJK}]+)")
-SEPARATOR = "zzsep"  # between runs, so that no phrase spans two runs
+from alliance.members.indexing import SEPARATOR, TOKEN, query_words
+from alliance.members.models import MemberUnit
+
 FTS_TABLE = "member_units_fts"
 PG_INDEX = "ix_member_units_search_tsv"
 PG_COLUMN = "search_tsv"  # PostgreSQL only: to_tsvector('simple', search_grams), stored
-
-TIER_RANKS = {"chair": 0, "vice_chair": 1, "council": 2, "member": 3}
-
-
-def fold(text: str | None) -> str:
-    """Return text as searched: NFKC-normalised and case-folded."""
-    return unicodedata.normalize("NFKC", text or "").casefold()
-
-
-def sort_key(name_zh: str) -> str:
-    """Return the pinyin sort key of a Chinese name ('厦门…' → 'xia men …')."""
-    # Imported on first use: pypinyin's dictionaries take ~55 MB, and most requests only read.
-    from pypinyin import Style, lazy_pinyin
-
-    return " ".join(lazy_pinyin(fold(name_zh), style=Style.NORMAL)).strip()[:400]
-
-
-def search_text(*texts: str | None) -> str:
-    """Return the case-folded text that LIKE searches."""
-    return "\n".join(fold(t) for t in texts if t)
-
-
-def _grams(run: str) -> list[str]:
-    bigrams = [run[i : i + 2] for i in range(len(run) - 1)]
-    return [*bigrams, SEPARATOR, *run, SEPARATOR]
-
-
-def search_grams(*texts: str | None) -> str:
-    """Return the tokens the index holds: per Chinese run its bigrams then its characters;
-    other words (letters, digits) as they are."""
-    tokens: list[str] = []
-    for text in texts:
-        for run, word in _TOKEN.findall(fold(text)):
-            tokens += _grams(run) if run else [word]
-    return " ".join(tokens)
-
-
-def derived_values(values: dict) -> dict:
-    """Return the derived columns of a unit from its name, short name and introductions."""
-    texts = (
-        values.get("name_zh"),
-        values.get("name_en"),
-        values.get("short_name"),
-        values.get("intro_zh"),
-        values.get("intro_en"),
-    )
-    return {
-        "sort_key": sort_key(values.get("name_zh") or ""),
-        "tier_rank": TIER_RANKS.get(values.get("tier") or "member", 3),
-        "search_text": search_text(*texts),
-        "search_grams": search_grams(*texts),
-    }
-
-
-def query_words(q: str) -> list[str]:
-    """Split a search into words (at most 8, each at most 50 characters)."""
-    return [w[:50] for w in fold(q).split()][:8]
 
 
 def _index_term(run: str) -> list[str]:
@@ -106,12 +46,10 @@ def condition(q: str, dialect: str, walk: bool = False):
     """Return the WHERE clause for a search, or None when the search is empty.
 
     `walk`: many units match, so let SQLite walk an ordered index (see the module docstring)."""
-    from alliance.members.models import MemberUnit
-
     clauses = []
     terms: list[tuple[str, list[str]]] = []  # ("phrase", bigrams or a character) or ("prefix", [w])
     for word in query_words(q):
-        parts = _TOKEN.findall(word)
+        parts = TOKEN.findall(word)
         for run, other in parts:
             if run:
                 terms.append(("phrase", _index_term(run)))
@@ -132,8 +70,6 @@ def condition(q: str, dialect: str, walk: bool = False):
 
 
 def _index_condition(terms, dialect: str, walk: bool = False):
-    from alliance.members.models import MemberUnit
-
     # Terms hold only letters, digits and Chinese characters, so quoting them is safe.
     if dialect == "sqlite":
         match = " AND ".join(
@@ -157,53 +93,10 @@ def _index_condition(terms, dialect: str, walk: bool = False):
 
 
 def _like_term(kind: str, tokens: list[str]):
-    from alliance.members.models import MemberUnit
-
     text = tokens[0] if kind == "prefix" else tokens[0] + "".join(t[1:] for t in tokens[1:])
     return MemberUnit.search_text.contains(text, autoescape=True)
 
 
 def tsvector_column():
     """Return the stored, GIN-indexed tsvector of a unit (PostgreSQL; not in the models)."""
-    from alliance.members.models import MemberUnit
-
     return sa.literal_column(f"{MemberUnit.__tablename__}.{PG_COLUMN}")
-
-
-def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Hide the search index objects the models do not describe from autogenerate/db check."""
-    if type_ == "table" and name and name.startswith(FTS_TABLE):
-        return False
-    if type_ == "column" and name == PG_COLUMN:
-        return False
-    return not (type_ == "index" and name == PG_INDEX)
-
-
-# Schema objects migration 0003 creates by hand, per engine (0009 moves PostgreSQL's index onto
-# the stored column; these statements stay as 0003 ran them).
-# The name is written out (member_units_fts = FTS_TABLE): these are fixed DDL statements.
-SQLITE_DDL = (
-    "CREATE VIRTUAL TABLE member_units_fts USING fts5(search_grams, content='member_units', "
-    "content_rowid='id', tokenize='unicode61')",
-    "CREATE TRIGGER member_units_fts_ai AFTER INSERT ON member_units BEGIN "
-    "INSERT INTO member_units_fts(rowid, search_grams) VALUES (new.id, new.search_grams); END",
-    "CREATE TRIGGER member_units_fts_ad AFTER DELETE ON member_units BEGIN "
-    "INSERT INTO member_units_fts(member_units_fts, rowid, search_grams) "
-    "VALUES ('delete', old.id, old.search_grams); END",
-    "CREATE TRIGGER member_units_fts_au AFTER UPDATE OF search_grams ON member_units BEGIN "
-    "INSERT INTO member_units_fts(member_units_fts, rowid, search_grams) "
-    "VALUES ('delete', old.id, old.search_grams); "
-    "INSERT INTO member_units_fts(rowid, search_grams) VALUES (new.id, new.search_grams); END",
-    "INSERT INTO member_units_fts(member_units_fts) VALUES ('rebuild')",
-)
-SQLITE_DROP = (
-    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_au",
-    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_ad",
-    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_ai",
-    f"DROP TABLE IF EXISTS {FTS_TABLE}",
-)
-POSTGRES_DDL = (
-    f"CREATE INDEX {PG_INDEX} ON member_units "
-    "USING gin (to_tsvector('simple'::regconfig, search_grams))",
-)
-POSTGRES_DROP = (f"DROP INDEX IF EXISTS {PG_INDEX}",)

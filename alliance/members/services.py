@@ -153,11 +153,6 @@ def directory_total(query: DirectoryQuery, dialect: str) -> int:
     return capped_total(select(MemberUnit.id).where(*directory_filters(query, dialect)), key)
 
 
-# Up to this many matches a search page sorts the matches; beyond it, it walks the ordered index
-# (on SQLite; PostgreSQL's planner chooses by itself). See alliance.members.search.
-SORT_MATCHES_UP_TO = 1000
-
-
 class DirectoryPagination(Pagination):
     """A page whose OFFSET runs over the ids alone (an index), then loads only that page's rows.
 
@@ -185,8 +180,11 @@ class DirectoryPagination(Pagination):
 def directory_page(query: DirectoryQuery, dialect: str) -> DirectoryPagination:
     """Return the page of units the query asks for, with its total."""
     total = directory_total(query, dialect)
+    # Up to DIRECTORY_SORT_MATCHES_UP_TO matches a page sorts the matches; beyond, it walks the
+    # ordered index (on SQLite; PostgreSQL's planner chooses by itself). See members/search.py.
+    walk = total > current_app.config["DIRECTORY_SORT_MATCHES_UP_TO"]
     page = DirectoryPagination(
-        ids=directory_ids(query, dialect, walk=total > SORT_MATCHES_UP_TO),
+        ids=directory_ids(query, dialect, walk=walk),
         order=directory_order(query),
         per_page=query.per_page,
         max_per_page=current_app.config["MAX_PER_PAGE"],

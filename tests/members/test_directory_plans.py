@@ -122,7 +122,7 @@ def _all_pages(client, path) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_pages_are_the_same_whichever_plan_runs(client, many, monkeypatch, path):
+def test_pages_are_the_same_whichever_plan_runs(app, client, many, monkeypatch, path):
     chosen = []
     real = services.directory_ids
 
@@ -131,11 +131,11 @@ def test_pages_are_the_same_whichever_plan_runs(client, many, monkeypatch, path)
         return real(query, dialect, walk)
 
     monkeypatch.setattr(services, "directory_ids", spy)
-    monkeypatch.setattr(services, "SORT_MATCHES_UP_TO", 10_000)
+    app.config["DIRECTORY_SORT_MATCHES_UP_TO"] = 10_000
     sorted_pages = _all_pages(client, path)
     assert set(chosen) == {False}
     chosen.clear()
-    monkeypatch.setattr(services, "SORT_MATCHES_UP_TO", 0)
+    app.config["DIRECTORY_SORT_MATCHES_UP_TO"] = 0
     walked_pages = _all_pages(client, path)
     assert set(chosen) == {any(walked_pages)}  # no match is never "many"
     assert walked_pages == sorted_pages

@@ -30,10 +30,9 @@ def test_small_totals_are_exact_on_every_request(app, client):
     assert total(client) == 5  # below the cap nothing is cached
 
 
-def test_large_totals_are_remembered_for_the_configured_time(make_app, monkeypatch):
-    monkeypatch.setattr(pagination, "COUNT_EXACT_UP_TO", 2)
+def test_large_totals_are_remembered_for_the_configured_time(make_app):
     # The count cache alone: the page cache (tests/test_page_cache.py) would hide the clear().
-    app = make_app(LIST_COUNT_CACHE_SECONDS=3600, PAGE_CACHE_SECONDS=0)
+    app = make_app(LIST_COUNT_EXACT_UP_TO=2, LIST_COUNT_CACHE_SECONDS=3600, PAGE_CACHE_SECONDS=0)
     client = app.test_client()
     add_units(app, 4)
     assert total(client) == 4  # above the cap: counted in full, then remembered
@@ -46,9 +45,8 @@ def test_large_totals_are_remembered_for_the_configured_time(make_app, monkeypat
     assert total(client) == 5
 
 
-def test_no_cache_when_the_ttl_is_zero(make_app, monkeypatch):
-    monkeypatch.setattr(pagination, "COUNT_EXACT_UP_TO", 2)
-    app = make_app(LIST_COUNT_CACHE_SECONDS=0)
+def test_no_cache_when_the_ttl_is_zero(make_app):
+    app = make_app(LIST_COUNT_EXACT_UP_TO=2, LIST_COUNT_CACHE_SECONDS=0)
     client = app.test_client()
     add_units(app, 3)
     assert total(client) == 3
@@ -58,8 +56,7 @@ def test_no_cache_when_the_ttl_is_zero(make_app, monkeypatch):
 
 
 def test_expired_entries_are_counted_again(make_app, monkeypatch):
-    monkeypatch.setattr(pagination, "COUNT_EXACT_UP_TO", 2)
-    app = make_app(LIST_COUNT_CACHE_SECONDS=60)
+    app = make_app(LIST_COUNT_EXACT_UP_TO=2, LIST_COUNT_CACHE_SECONDS=60)
     client = app.test_client()
     add_units(app, 3)
     assert total(client) == 3
@@ -69,10 +66,8 @@ def test_expired_entries_are_counted_again(make_app, monkeypatch):
     assert total(client) == 4
 
 
-def test_the_cache_is_bounded(make_app, monkeypatch):
-    monkeypatch.setattr(pagination, "COUNT_EXACT_UP_TO", 0)
-    monkeypatch.setattr(pagination, "COUNT_CACHE_SIZE", 3)
-    app = make_app()
+def test_the_cache_is_bounded(make_app):
+    app = make_app(LIST_COUNT_EXACT_UP_TO=0, LIST_COUNT_CACHE_SIZE=3)
     client = app.test_client()
     add_units(app, 1)
     for word in ("合计", "示例", "软件", "厦门", "有限"):
@@ -80,9 +75,8 @@ def test_the_cache_is_bounded(make_app, monkeypatch):
     assert len(app.extensions["list_count_cache"]) == 3
 
 
-def test_a_remembered_total_is_used_without_counting_until_it_expires(make_app, monkeypatch):
-    monkeypatch.setattr(pagination, "COUNT_EXACT_UP_TO", 2)
-    app = make_app(LIST_COUNT_CACHE_SECONDS=3600, PAGE_CACHE_SECONDS=0)
+def test_a_remembered_total_is_used_without_counting_until_it_expires(make_app):
+    app = make_app(LIST_COUNT_EXACT_UP_TO=2, LIST_COUNT_CACHE_SECONDS=3600, PAGE_CACHE_SECONDS=0)
     client = app.test_client()
     add_units(app, 4)
     assert total(client) == 4

@@ -5,8 +5,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from alliance.extensions import db
+from alliance.members.indexing import search_grams, sort_key
 from alliance.members.models import TIER_CHAIR, MemberUnit
-from alliance.members.search import search_grams, sort_key
 from tests.factories import make_unit, make_user
 
 

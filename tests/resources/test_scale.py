@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from alliance import demo, pagination
+from alliance import demo
 from alliance.extensions import db
 from alliance.members.models import STATUS_ACTIVE
 from alliance.resources import demo as resources_demo
@@ -54,9 +54,8 @@ def _listings(app, n: int, start: int = 0, **values) -> None:
         db.session.commit()
 
 
-def test_large_totals_are_remembered_small_ones_exact(make_app, monkeypatch):
-    monkeypatch.setattr(pagination, "COUNT_EXACT_UP_TO", 3)
-    app = make_app(LIST_COUNT_CACHE_SECONDS=3600, PAGE_CACHE_SECONDS=0)
+def test_large_totals_are_remembered_small_ones_exact(make_app):
+    app = make_app(LIST_COUNT_EXACT_UP_TO=3, LIST_COUNT_CACHE_SECONDS=3600, PAGE_CACHE_SECONDS=0)
     client = app.test_client()
     _listings(app, 2)
     assert total(client) == 2
@@ -71,9 +70,8 @@ def test_large_totals_are_remembered_small_ones_exact(make_app, monkeypatch):
     assert total(client) == 6
 
 
-def test_members_and_visitors_have_their_own_totals(make_app, monkeypatch):
-    monkeypatch.setattr(pagination, "COUNT_EXACT_UP_TO", 1)
-    app = make_app(PAGE_CACHE_SECONDS=0)
+def test_members_and_visitors_have_their_own_totals(make_app):
+    app = make_app(LIST_COUNT_EXACT_UP_TO=1, PAGE_CACHE_SECONDS=0)
     _listings(app, 2)
     _listings(app, 3, start=2, visibility="members")
     visitor, member = app.test_client(), app.test_client()
@@ -83,9 +81,8 @@ def test_members_and_visitors_have_their_own_totals(make_app, monkeypatch):
     assert total(visitor) == 2
 
 
-def test_expired_listings_are_not_counted(make_app, monkeypatch):
-    monkeypatch.setattr(pagination, "COUNT_EXACT_UP_TO", 1)
-    app = make_app(PAGE_CACHE_SECONDS=0)
+def test_expired_listings_are_not_counted(make_app):
+    app = make_app(LIST_COUNT_EXACT_UP_TO=1, PAGE_CACHE_SECONDS=0)
     _listings(app, 2)
     _listings(app, 2, start=2, available_until=today_local() - timedelta(days=1))
     assert total(app.test_client()) == 2

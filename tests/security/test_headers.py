@@ -127,19 +127,11 @@ def test_trusted_hosts_refuse_other_host_headers(make_app):
     assert "Content-Security-Policy" in refused.headers
 
 
-def test_trusted_hosts_from_the_environment(monkeypatch):
-    import importlib
-
-    from alliance import config
-
+def test_trusted_hosts_from_the_environment(make_app, monkeypatch):
     monkeypatch.setenv("TRUSTED_HOSTS", "a.example, b.example")
-    reloaded = importlib.reload(config)
-    try:
-        assert reloaded.Config.TRUSTED_HOSTS == ["a.example", "b.example"]
-    finally:
-        monkeypatch.delenv("TRUSTED_HOSTS")
-        importlib.reload(config)
-    assert config.Config.TRUSTED_HOSTS is None
+    assert make_app().config["TRUSTED_HOSTS"] == ["a.example", "b.example"]
+    monkeypatch.delenv("TRUSTED_HOSTS")
+    assert make_app().config["TRUSTED_HOSTS"] is None
 
 
 @pytest.mark.parametrize(

@@ -12,19 +12,16 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 
-from alliance.auth import services as auth_services
-from alliance.auth.models import SECRETARIAT, User
 from alliance.extensions import db
 
 # Order matters: later steps use what earlier ones created.
 STEPS = (
+    "alliance.auth.demo",
     "alliance.members.demo",
     "alliance.membership.demo",
     "alliance.elections.demo",
     "alliance.resources.demo",
 )
-
-SECRETARIAT_EMAIL = "secretariat@demo.xmsoa.example.org"
 
 
 @dataclass
@@ -41,15 +38,6 @@ class DemoContext:
     def password(self) -> str:
         return self.shared_password
 
-    def ensure_user(self, email: str, name: str, role_label: str, roles=()) -> User:
-        """Return the account with this email, creating it (and noting its login) if new."""
-        user = auth_services.find_user_by_email(email)
-        if user is None:
-            password = self.password()
-            user = auth_services.create_user(email, password, name, roles=tuple(roles))
-            self.logins.append((role_label, email, password))
-        return user
-
 
 def read_data(package: str, name: str) -> bytes:
     """Return a data file shipped in the package's demo_data/ folder."""
@@ -62,13 +50,14 @@ def read_toml(package: str, name: str) -> dict:
 
 
 def database_is_empty() -> bool:
-    return not db.session.scalar(select(func.count()).select_from(User))
+    """Tell whether no account exists yet (the demo loads only into an empty site)."""
+    users = db.metadata.tables["users"]
+    return not db.session.scalar(select(func.count()).select_from(users))
 
 
 def load(extra_members: int = 0) -> list[tuple[str, str, str]]:
-    """Create the demo secretariat and run every feature's demo step; return new logins."""
+    """Run every feature's demo step; return the logins created."""
     ctx = DemoContext(extra_members=extra_members)
-    ctx.ensure_user(SECRETARIAT_EMAIL, "秘书处（示例）", "secretariat", roles=(SECRETARIAT,))
     for name in STEPS:
         importlib.import_module(name).load(ctx)
         db.session.flush()

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from alliance.auth.demo import ensure_user
 from alliance.auth.models import ELECTION_OFFICER
 from alliance.demo import read_toml
 from alliance.elections import services
@@ -19,7 +20,8 @@ from alliance.members.models import STATUS_ACTIVE, MemberUnit
 def load(ctx) -> None:
     """Create the demo officer, the first term's published elections and an open election."""
     data = read_toml(__package__, "elections.toml")
-    officer = ctx.ensure_user(
+    officer = ensure_user(
+        ctx,
         data["officer"]["email"],
         data["officer"]["name"],
         "election officer",

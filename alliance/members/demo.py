@@ -13,6 +13,7 @@ from datetime import date
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import insert, select
 
+from alliance.auth.demo import ensure_user
 from alliance.demo import read_data, read_toml
 from alliance.extensions import db
 from alliance.members import credit_code
@@ -57,7 +58,7 @@ def load(ctx) -> None:
     for values in import_new_units(read_data(__package__, "units.csv")):
         slug, entry = entries[values["credit_code"]]
         unit = _founding_unit(values, slug, {**data["defaults"], **entry}, lines, certs)
-        admin = ctx.ensure_user(unit_email(slug), f"{unit.name_zh}管理员", f"unit admin: {slug}")
+        admin = ensure_user(ctx, unit_email(slug), f"{unit.name_zh}管理员", f"unit admin: {slug}")
         db.session.add(Colleague(user=admin, unit=unit, role=ROLE_ADMIN))
         unit.representative_id = admin.id
     if ctx.extra_members:

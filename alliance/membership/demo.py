@@ -6,7 +6,8 @@ The data is in demo_data/applications.toml.
 from sqlalchemy import select
 
 from alliance.auth import services as auth_services
-from alliance.demo import SECRETARIAT_EMAIL, read_toml
+from alliance.auth.demo import SECRETARIAT_EMAIL, ensure_user
+from alliance.demo import read_toml
 from alliance.extensions import db
 from alliance.members.demo import unit_email
 from alliance.members.models import MemberUnit
@@ -25,7 +26,7 @@ def load(ctx) -> None:
         if db.session.scalar(select(Application.id).where(Application.credit_code == code)):
             continue
         zh = entry["name_zh"]
-        applicant = ctx.ensure_user(entry["applicant_email"], f"{zh}申请人", f"applicant: {zh}")
+        applicant = ensure_user(ctx, entry["applicant_email"], f"{zh}申请人", f"applicant: {zh}")
         application = services.submit_application(
             {field: entry[field] for field in UNIT_FIELDS}, dict(data["licence"]), applicant
         )

@@ -15,9 +15,10 @@ def init_app(app: Flask) -> None:
     @app.cli.command("expire-listings")
     def expire_listings() -> None:
         """Record as expired every published listing whose availability has ended."""
+        from alliance.clock import today_local
         from alliance.extensions import db
         from alliance.resources import services
 
-        expired = services.expire_listings(services.today_local())
+        expired = services.expire_resources(today_local())
         db.session.commit()
         click.echo(f"{len(expired)} listing(s) expired.")

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 
 from alliance.auth.models import User
+from alliance.clock import today_local
 from alliance.database import utcnow
 from alliance.extensions import db
 from alliance.members.demo import unit_email
@@ -17,10 +18,10 @@ from alliance.resources.models import (
     PUBLISHED,
     Inquiry,
     InquiryMessage,
-    Listing,
+    Resource,
     ResourceCategory,
 )
-from alliance.resources.services import ensure_default_categories, today_local
+from alliance.resources.services import ensure_default_categories
 
 # slug, category, kind, Chinese title, English title, terms, price, capacity, members-only,
 # days until expiry (None: open-ended), Chinese description (Markdown)
@@ -448,7 +449,7 @@ LISTINGS = (
 def load(ctx) -> None:
     """Create the categories, the demo listings and one inquiry thread, once."""
     ensure_default_categories()
-    if db.session.scalar(select(func.count()).select_from(Listing)):
+    if db.session.scalar(select(func.count()).select_from(Resource)):
         return
     # Only the units the listings name (not every invented unit of `demo-data --members N`).
     wanted = {row[0] for row in LISTINGS} | {"demo-software-1"}
@@ -464,7 +465,7 @@ def load(ctx) -> None:
         unit = units.get(slug)
         if unit is None:
             continue
-        listing = Listing(
+        listing = Resource(
             unit=unit,
             category=cats[cat],
             kind=kind,
@@ -544,7 +545,7 @@ def add_extra_listings(cats, today, now) -> int:
             }
         )
     for start in range(0, len(rows), EXTRA_CHUNK):
-        db.session.execute(insert(Listing), rows[start : start + EXTRA_CHUNK])
+        db.session.execute(insert(Resource), rows[start : start + EXTRA_CHUNK])
     return len(rows)
 
 
@@ -557,7 +558,7 @@ def _demo_inquiry(listing, asker) -> None:
     )
     owner_user = listing.unit.representative
     inquiry = Inquiry(
-        listing=listing, asker_unit=asker, created_by=asker_user, status=INQUIRY_ANSWERED
+        resource=listing, asker_unit=asker, created_by=asker_user, status=INQUIRY_ANSWERED
     )
     inquiry.messages = [
         InquiryMessage(

@@ -26,7 +26,7 @@ from alliance.resources.services.visibility import may_view
 
 
 def may_ask(resource: Resource, user, today: date) -> bool:
-    """People of another active unit may ask about a live resource they can see."""
+    """Tell whether the user may ask: another active unit's people, about a live resource they see."""
     unit = acting.acting_unit(user)
     return (
         unit is not None

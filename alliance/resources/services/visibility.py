@@ -18,7 +18,7 @@ from alliance.resources.models import (
 
 
 def sees_members_only(user) -> bool:
-    """Members-only resources are for people of an active member unit and the secretariat."""
+    """Tell whether the user sees members-only resources (an active unit's people, secretariat)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     return user.is_secretariat or acting.acting_unit(user) is not None

@@ -33,7 +33,7 @@ from alliance.membership.models import (  # noqa: F401
 from alliance.resources.models import (  # noqa: F401
     Inquiry,
     InquiryMessage,
-    Listing,
-    ListingImage,
+    Resource,
     ResourceCategory,
+    ResourceImage,
 )

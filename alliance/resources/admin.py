@@ -5,14 +5,16 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from alliance.clock import today_local
+from alliance.database import commit_or_report
 from alliance.extensions import db
 from alliance.members.models import MemberUnit
 from alliance.pagination import paginate
 from alliance.permissions import secretariat_required
 from alliance.resources import services
 from alliance.resources.forms import CategoryForm, HideForm
-from alliance.resources.models import STATUSES, Listing, ResourceCategory
-from alliance.resources.services import ResourceError, today_local
+from alliance.resources.models import STATUSES, Resource, ResourceCategory
+from alliance.resources.views import flash_outcome
 
 bp = Blueprint("resources_admin", __name__)
 
@@ -20,26 +22,26 @@ bp = Blueprint("resources_admin", __name__)
 @bp.route("/resources")
 @secretariat_required
 def index():
-    """List every listing for moderation, with the category list."""
+    """List every resource for moderation, with the category list."""
     query = (
-        select(Listing)
-        .join(Listing.unit)
-        .options(contains_eager(Listing.unit), joinedload(Listing.category))
-        .order_by(Listing.updated_at.desc(), Listing.id.desc())
+        select(Resource)
+        .join(Resource.unit)
+        .options(contains_eager(Resource.unit), joinedload(Resource.category))
+        .order_by(Resource.updated_at.desc(), Resource.id.desc())
     )
     status = request.args.get("status", "")
     if status in STATUSES:
-        query = query.where(Listing.status == status)
+        query = query.where(Resource.status == status)
     elif status == "hidden":
-        query = query.where(Listing.is_hidden.is_(True))
+        query = query.where(Resource.is_hidden.is_(True))
     elif status == "featured":
-        query = query.where(Listing.is_featured.is_(True))
+        query = query.where(Resource.is_featured.is_(True))
     q = request.args.get("q", "").strip()[:100]
     if q:
         query = query.where(
             or_(
-                Listing.title_zh.contains(q, autoescape=True),
-                Listing.title_en.icontains(q, autoescape=True),
+                Resource.title_zh.contains(q, autoescape=True),
+                Resource.title_en.icontains(q, autoescape=True),
                 MemberUnit.name_zh.contains(q, autoescape=True),
             )
         )
@@ -56,52 +58,45 @@ def index():
     )
 
 
-def _moderate(listing_id: int, action, message: str):
-    listing = db.get_or_404(Listing, listing_id)
-    try:
-        action(listing)
-    except ResourceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        flash(message, "success")
+@bp.post("/resources/<int:resource_id>/hide")
+@secretariat_required
+def hide(resource_id: int):
+    """Hide a resource with a reason; the owner unit is mailed."""
+    resource = db.get_or_404(Resource, resource_id)
+    form = HideForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason for hiding the listing."), "danger")
+        return redirect(url_for("resources_admin.index"))
+    with commit_or_report() as outcome:
+        services.hide_resource(resource, form.reason.data)
+    flash_outcome(outcome, _("The listing is hidden and its unit has been told why."))
     return redirect(url_for("resources_admin.index"))
 
 
-@bp.post("/resources/<int:listing_id>/hide")
+@bp.post("/resources/<int:resource_id>/unhide")
 @secretariat_required
-def hide(listing_id: int):
-    """Hide a listing with a reason; the owner unit is mailed."""
-    form = HideForm()
-    if not form.validate_on_submit():
-        db.get_or_404(Listing, listing_id)
-        flash(_("Give the reason for hiding the listing."), "danger")
-        return redirect(url_for("resources_admin.index"))
-    return _moderate(
-        listing_id,
-        lambda listing: services.hide_listing(listing, form.reason.data),
-        _("The listing is hidden and its unit has been told why."),
-    )
+def unhide(resource_id: int):
+    """Show a hidden resource again."""
+    resource = db.get_or_404(Resource, resource_id)
+    with commit_or_report() as outcome:
+        services.unhide_resource(resource)
+    flash_outcome(outcome, _("The listing is visible again."))
+    return redirect(url_for("resources_admin.index"))
 
 
-@bp.post("/resources/<int:listing_id>/unhide")
+@bp.post("/resources/<int:resource_id>/feature")
 @secretariat_required
-def unhide(listing_id: int):
-    """Show a hidden listing again."""
-    return _moderate(listing_id, services.unhide_listing, _("The listing is visible again."))
-
-
-@bp.post("/resources/<int:listing_id>/feature")
-@secretariat_required
-def feature(listing_id: int):
-    """Feature a listing, or stop featuring it."""
+def feature(resource_id: int):
+    """Feature a resource, or stop featuring it."""
+    resource = db.get_or_404(Resource, resource_id)
     featured = request.form.get("featured") == "1"
-    return _moderate(
-        listing_id,
-        lambda listing: services.set_featured(listing, featured),
+    with commit_or_report() as outcome:
+        services.set_featured(resource, featured)
+    flash_outcome(
+        outcome,
         _("The listing is featured.") if featured else _("The listing is no longer featured."),
     )
+    return redirect(url_for("resources_admin.index"))
 
 
 @bp.route("/resources/categories/new", methods=["GET", "POST"])
@@ -128,8 +123,8 @@ def _category_form(category: ResourceCategory | None):
             form.code.errors.append(_("Another category already uses this code."))
         else:
             data = {f: form[f].data for f in ("code", "label_zh", "label_en", "position")}
-            services.save_category(category, data)
-            db.session.commit()
+            with commit_or_report():
+                services.save_category(category, data)
             flash(_("The category has been saved."), "success")
             return redirect(url_for("resources_admin.index"))
     status = 400 if form.errors else 200

@@ -1,8 +1,9 @@
-"""Resource commands: `flask --app alliance expire-listings` (daily)."""
+"""Resources commands: `flask --app alliance expire-listings` (daily)."""
 
 import click
 from flask.cli import AppGroup
 
+from alliance.clock import today_local
 from alliance.extensions import db
 from alliance.resources import services
 
@@ -11,7 +12,7 @@ cli = AppGroup("resources", help="Shared resource listings.")
 
 @cli.command("expire-listings")
 def expire_listings() -> None:
-    """Record as expired every published listing whose availability has ended."""
-    expired = services.expire_listings(services.today_local())
+    """Record as expired every published resource whose availability has ended."""
+    expired = services.expire_resources(today_local())
     db.session.commit()
     click.echo(f"{len(expired)} listing(s) expired.")

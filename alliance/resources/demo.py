@@ -1,7 +1,7 @@
-"""Demo resource listings from the founding units, and one inquiry thread (idempotent).
+"""Demo resources from the founding units, and one inquiry thread (idempotent).
 
-Every listing is invented, so every title carries 示例; the units are those of members/demo.py.
-The listings and the inquiry are in demo_data/listings.toml.
+Every resource is invented, so every title carries 示例; the units are those of members/demo.py.
+The resources and the inquiry are in demo_data/resources.toml.
 """
 
 from datetime import timedelta
@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 
 from alliance.auth.models import User
+from alliance.clock import today_local
 from alliance.database import utcnow
 from alliance.demo import read_toml
 from alliance.extensions import db
@@ -19,21 +20,21 @@ from alliance.resources.models import (
     PUBLISHED,
     Inquiry,
     InquiryMessage,
-    Listing,
+    Resource,
     ResourceCategory,
 )
-from alliance.resources.services import ensure_default_categories, today_local
+from alliance.resources.services import ensure_default_categories
 
 
 def load(ctx) -> None:
-    """Create the categories, the demo listings and one inquiry thread, once."""
+    """Create the categories, the demo resources and one inquiry thread, once."""
     ensure_default_categories()
-    if db.session.scalar(select(func.count()).select_from(Listing)):
+    if db.session.scalar(select(func.count()).select_from(Resource)):
         return
-    data = read_toml(__package__, "listings.toml")
-    listings = data["listings"]
-    # Only the units the listings name (not every invented unit of `demo-data --members N`).
-    wanted = {row["unit"] for row in listings} | {data["inquiry"]["asker"]}
+    data = read_toml(__package__, "resources.toml")
+    resources = data["resources"]
+    # Only the units the resources name (not every invented unit of `demo-data --members N`).
+    wanted = {row["unit"] for row in resources} | {data["inquiry"]["asker"]}
     units = {
         u.slug: u for u in db.session.scalars(select(MemberUnit).where(MemberUnit.slug.in_(wanted)))
     }
@@ -41,12 +42,12 @@ def load(ctx) -> None:
     today = today_local()
     now = utcnow()
     created = {}
-    for n, row in enumerate(listings):
+    for n, row in enumerate(resources):
         unit = units.get(row["unit"])
         if unit is None:
             continue
         days = row.get("days")
-        listing = Listing(
+        resource = Resource(
             unit=unit,
             category=cats[row["category"]],
             kind=row["kind"],
@@ -61,26 +62,26 @@ def load(ctx) -> None:
             available_from=today - timedelta(days=30),
             available_until=today + timedelta(days=days) if days else None,
             status=PUBLISHED,
-            published_at=now - timedelta(hours=6 * (len(listings) - n)),
+            published_at=now - timedelta(hours=6 * (len(resources) - n)),
             is_featured=(n == 0),
             created_by=unit.representative,
         )
-        db.session.add(listing)
-        created[n] = listing
+        db.session.add(resource)
+        created[n] = resource
     db.session.flush()
-    # The inquiry is about the first listing.
+    # The inquiry is about the first resource.
     _demo_inquiry(created.get(0), units.get(data["inquiry"]["asker"]), data["inquiry"])
     if ctx.extra_members:
-        add_extra_listings(cats, today, now, data["extra"]["kinds"])
+        add_extra_resources(cats, today, now, data["extra"]["kinds"])
 
 
-# Scale data for `demo-data --members N`: one listing for every EXTRA_EVERY invented units.
+# Scale data for `demo-data --members N`: one resource for every EXTRA_EVERY invented units.
 EXTRA_EVERY = 10
 EXTRA_CHUNK = 5000
 
 
-def add_extra_listings(cats, today, now, kinds) -> int:
-    """Bulk-insert one invented listing for every EXTRA_EVERY invented units."""
+def add_extra_resources(cats, today, now, kinds) -> int:
+    """Bulk-insert one invented resource for every EXTRA_EVERY invented units."""
     units = db.session.execute(
         select(MemberUnit.id, MemberUnit.district)
         .where(MemberUnit.slug.like("demo-extra-%"))
@@ -119,20 +120,20 @@ def add_extra_listings(cats, today, now, kinds) -> int:
             }
         )
     for start in range(0, len(rows), EXTRA_CHUNK):
-        db.session.execute(insert(Listing), rows[start : start + EXTRA_CHUNK])
+        db.session.execute(insert(Resource), rows[start : start + EXTRA_CHUNK])
     return len(rows)
 
 
-def _demo_inquiry(listing, asker, texts: dict) -> None:
+def _demo_inquiry(resource, asker, texts: dict) -> None:
     """A test-platform inquiry from an invented software company, answered by the college."""
-    if listing is None or asker is None:
+    if resource is None or asker is None:
         return
     asker_user = db.session.scalar(
         select(User).where(User.email_normalized == unit_email(asker.slug))
     )
-    owner_user = listing.unit.representative
+    owner_user = resource.unit.representative
     inquiry = Inquiry(
-        listing=listing, asker_unit=asker, created_by=asker_user, status=INQUIRY_ANSWERED
+        resource=resource, asker_unit=asker, created_by=asker_user, status=INQUIRY_ANSWERED
     )
     inquiry.messages = [
         InquiryMessage(
@@ -142,7 +143,7 @@ def _demo_inquiry(listing, asker, texts: dict) -> None:
         ),
         InquiryMessage(
             author=owner_user,
-            author_unit=listing.unit,
+            author_unit=resource.unit,
             body=texts["answer"],
         ),
     ]

@@ -1,4 +1,4 @@
-"""Forms of the resource listings: browse filters, the listing, images, inquiries, moderation."""
+"""Forms of the resources: browse filters, the resource, images, inquiries, moderation."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
@@ -82,8 +82,8 @@ class FilterForm(BaseForm):
         return {name: None if self[name].errors else self[name].data for name in names}
 
 
-class ListingForm(BaseForm):
-    """Create or edit a listing."""
+class ResourceForm(BaseForm):
+    """Create or edit a resource."""
 
     kind = RadioField(_l("Kind"), choices=_choices(KINDS), default="offer")
     category_id = SelectField(_l("Category"), coerce=int, validators=[InputRequired()])

@@ -1,4 +1,4 @@
-"""Listing descriptions: Markdown rendered to HTML, then sanitised by nh3 on an allow-list."""
+"""Resource descriptions: Markdown rendered to HTML, then sanitised by nh3 on an allow-list."""
 
 import nh3
 from markdown_it import MarkdownIt
@@ -33,7 +33,7 @@ def sanitize_html(html: str) -> str:
 
 
 def render_markdown(text: str | None) -> Markup:
-    """Render a listing's Markdown to sanitised HTML that templates may output as is."""
+    """Render a resource's Markdown to sanitised HTML that templates may output as is."""
     if not text:
         return Markup("")
     return Markup(sanitize_html(_md.render(text)))  # noqa: S704 - sanitised by nh3 just above

@@ -1,4 +1,4 @@
-"""Shared resource listings (资源共享): categories, listings, images and inquiry threads."""
+"""Shared resources (资源共享): categories, resources, images and inquiry threads."""
 
 from datetime import date, datetime
 
@@ -19,6 +19,7 @@ from alliance.auth.models import User
 from alliance.database import LabelledEntry, check_in, utcnow
 from alliance.extensions import db
 from alliance.i18n import localized
+from alliance.members import acting
 from alliance.members.models import DISTRICTS, MemberUnit
 
 KIND_OFFER, KIND_REQUEST = "offer", "request"
@@ -62,7 +63,7 @@ class ResourceCategory(LabelledEntry, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
 
 
-class Listing(db.Model):
+class Resource(db.Model):
     """A resource a member unit offers to, or seeks from, the other members."""
 
     __tablename__ = "resource_listings"
@@ -80,8 +81,8 @@ class Listing(db.Model):
             "OR available_until >= available_from",
             name="availability",
         ),
-        # The browse order (featured first, newest first) among published listings, read
-        # backwards: a page stops after its rows instead of sorting every listing.
+        # The browse order (featured first, newest first) among published resources, read
+        # backwards: a page stops after its rows instead of sorting every resource.
         Index("ix_resource_listings_browse", "status", "is_featured", "published_at", "id"),
     )
 
@@ -101,7 +102,7 @@ class Listing(db.Model):
     address: Mapped[str | None] = mapped_column(String(300))
     capacity: Mapped[str | None] = mapped_column(String(100))
     available_from: Mapped[date | None]
-    # The listing expires after this day (Beijing time).
+    # The resource expires after this day (Beijing time).
     available_until: Mapped[date | None] = mapped_column(index=True)
     visibility: Mapped[str] = mapped_column(String(8), default=VISIBILITY_PUBLIC)
     contact_name: Mapped[str | None] = mapped_column(String(100))
@@ -121,14 +122,14 @@ class Listing(db.Model):
     unit: Mapped[MemberUnit] = relationship()
     category: Mapped[ResourceCategory] = relationship()
     created_by: Mapped[User | None] = relationship()
-    images: Mapped[list["ListingImage"]] = relationship(
-        back_populates="listing",
+    images: Mapped[list["ResourceImage"]] = relationship(
+        back_populates="resource",
         cascade="all, delete-orphan",
-        order_by="ListingImage.position, ListingImage.id",
+        order_by="ResourceImage.position, ResourceImage.id",
     )
 
     def __repr__(self) -> str:
-        return f"<Listing {self.id} {self.title_zh}>"
+        return f"<Resource {self.id} {self.title_zh}>"
 
     @property
     def title(self) -> str:
@@ -151,7 +152,7 @@ class Listing(db.Model):
         return str(DISTRICTS.get(self.district, "")) if self.district else ""
 
     def is_expired(self, today: date) -> bool:
-        """Tell whether the listing's availability ended before `today` (Beijing date)."""
+        """Tell whether the resource's availability ended before `today` (Beijing date)."""
         return self.status == EXPIRED or (
             self.available_until is not None and self.available_until < today
         )
@@ -170,9 +171,9 @@ class Listing(db.Model):
         return label
 
     def is_managed_by(self, user) -> bool:
-        """The owner unit's admins and staff manage its listings."""
-        membership = getattr(user, "colleague", None)
-        return membership is not None and membership.unit_id == self.unit_id
+        """The owner unit's admins and staff manage its resources."""
+        unit = acting.unit_of(user)
+        return unit is not None and unit.id == self.unit_id
 
     def may_publish(self) -> bool:
         return self.status in (DRAFT, CLOSED, EXPIRED)
@@ -181,14 +182,14 @@ class Listing(db.Model):
         return self.status in (DRAFT, PUBLISHED, EXPIRED)
 
 
-class ListingImage(db.Model):
-    """A re-encoded listing photo, stored in the database so every app server can serve it."""
+class ResourceImage(db.Model):
+    """A re-encoded resource photo, stored in the database so every app server can serve it."""
 
     __tablename__ = "resource_listing_images"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    listing_id: Mapped[int] = mapped_column(
-        ForeignKey("resource_listings.id", ondelete="CASCADE"), index=True
+    resource_id: Mapped[int] = mapped_column(
+        "listing_id", ForeignKey("resource_listings.id", ondelete="CASCADE"), index=True
     )
     position: Mapped[int] = mapped_column(default=0)
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
@@ -198,22 +199,22 @@ class ListingImage(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    listing: Mapped[Listing] = relationship(back_populates="images")
+    resource: Mapped[Resource] = relationship(back_populates="images")
 
 
 class Inquiry(db.Model):
-    """A thread between the unit that asks about a listing and the unit that owns it."""
+    """A thread between the unit that asks about a resource and the unit that owns it."""
 
     __tablename__ = "resource_inquiries"
-    # One thread per listing and asking unit: asking again continues the same conversation.
+    # One thread per resource and asking unit: asking again continues the same conversation.
     __table_args__ = (
         UniqueConstraint("listing_id", "asker_unit_id"),
         CheckConstraint(check_in("status", INQUIRY_STATUSES), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    listing_id: Mapped[int] = mapped_column(
-        ForeignKey("resource_listings.id", ondelete="CASCADE"), index=True
+    resource_id: Mapped[int] = mapped_column(
+        "listing_id", ForeignKey("resource_listings.id", ondelete="CASCADE"), index=True
     )
     asker_unit_id: Mapped[int] = mapped_column(
         ForeignKey("member_units.id", ondelete="CASCADE"), index=True
@@ -223,7 +224,7 @@ class Inquiry(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
-    listing: Mapped[Listing] = relationship()
+    resource: Mapped[Resource] = relationship()
     asker_unit: Mapped[MemberUnit] = relationship()
     created_by: Mapped[User | None] = relationship()
     messages: Mapped[list["InquiryMessage"]] = relationship(
@@ -238,12 +239,12 @@ class Inquiry(db.Model):
 
     def side_of(self, user) -> str | None:
         """Return 'asker' or 'owner' for a person of one of the two units, else None."""
-        membership = getattr(user, "colleague", None)
-        if membership is None:
+        unit = acting.unit_of(user)
+        if unit is None:
             return None
-        if membership.unit_id == self.asker_unit_id:
+        if unit.id == self.asker_unit_id:
             return "asker"
-        if membership.unit_id == self.listing.unit_id:
+        if unit.id == self.resource.unit_id:
             return "owner"
         return None
 

@@ -5,10 +5,11 @@ from datetime import timedelta
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from alliance.clock import today_local
 from alliance.extensions import db
 from alliance.mail import OutboxMessage
-from alliance.resources.models import Inquiry, Listing
-from alliance.resources.services import ensure_default_categories, today_local
+from alliance.resources.models import Inquiry, Resource
+from alliance.resources.services import ensure_default_categories
 from tests.factories import PASSWORD, make_unit, make_user
 
 
@@ -52,7 +53,7 @@ def test_offer_found_by_chinese_search_asked_and_answered(page, live_app):
     page.get_by_role("button", name="搜索").click()
     page.get_by_role("link", name="软件测试实训基地（示例）").click()
     expect(page.get_by_role("heading", name="软件测试实训基地（示例）")).to_be_visible()
-    expect(page.locator(".listing-description strong")).to_have_text("40")
+    expect(page.locator(".resource-description strong")).to_have_text("40")
     page.get_by_label("您的问题").fill("七月能否安排 20 名新员工实训两周？")
     page.get_by_role("button", name="咨询此资源").click()
     expect(page.get_by_text("您的咨询已发送给 厦门示例职业学院。")).to_be_visible()
@@ -71,8 +72,8 @@ def test_offer_found_by_chinese_search_asked_and_answered(page, live_app):
     expect(page.get_by_text("已回复")).to_be_visible()
 
     with live_app.app_context():
-        listing = db.session.scalars(select(Listing)).one()
-        assert listing.status == "published" and listing.available_until.isoformat() == until
+        resource = db.session.scalars(select(Resource)).one()
+        assert resource.status == "published" and resource.available_until.isoformat() == until
         inquiry = db.session.scalars(select(Inquiry)).one()
         assert inquiry.status == "answered" and len(inquiry.messages) == 2
         recipients = db.session.scalars(select(OutboxMessage.recipient)).all()

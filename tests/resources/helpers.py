@@ -1,13 +1,14 @@
-"""Test data for resource listings: two member units, an outsider and the secretariat."""
+"""Test data for resources: two member units, an outsider and the secretariat."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 from alliance.auth.models import SECRETARIAT
+from alliance.clock import today_local
 from alliance.database import utcnow
 from alliance.extensions import db
-from alliance.resources.models import PUBLISHED, Listing, ResourceCategory
-from alliance.resources.services import ensure_default_categories, today_local
+from alliance.resources.models import PUBLISHED, Resource, ResourceCategory
+from alliance.resources.services import ensure_default_categories
 from tests.factories import make_unit, make_user
 
 
@@ -46,8 +47,8 @@ def category(code="training-base") -> ResourceCategory:
     return db.session.query(ResourceCategory).filter_by(code=code).one()
 
 
-def make_listing(unit_id: int, **overrides) -> Listing:
-    """Create a published, public listing (override anything)."""
+def make_resource(unit_id: int, **overrides) -> Resource:
+    """Create a published, public resource (override anything)."""
     values = {
         "unit_id": unit_id,
         "category_id": category(overrides.pop("category", "training-base")).id,
@@ -61,7 +62,7 @@ def make_listing(unit_id: int, **overrides) -> Listing:
         "available_until": today_local() + timedelta(days=30),
     }
     values.update(overrides)
-    listing = Listing(**values)
-    db.session.add(listing)
+    resource = Resource(**values)
+    db.session.add(resource)
     db.session.flush()
-    return listing
+    return resource

@@ -4,57 +4,57 @@ from sqlalchemy import func, select
 
 from alliance import demo
 from alliance.audit import AuditEvent
+from alliance.clock import today_local
 from alliance.extensions import db
 from alliance.mail import OutboxMessage
 from alliance.members.models import MemberUnit
-from alliance.resources.models import EXPIRED, Inquiry, Listing, ResourceCategory
-from alliance.resources.services import today_local
+from alliance.resources.models import EXPIRED, Inquiry, Resource, ResourceCategory
 from tests.factories import PASSWORD
-from tests.resources.helpers import make_listing, make_world
+from tests.resources.helpers import make_resource, make_world
 
 
 def login(auth, email):
     assert auth.login(email, PASSWORD).status_code == 302
 
 
-def add_listing(app, unit_id, **overrides) -> int:
+def add_resource(app, unit_id, **overrides) -> int:
     with app.app_context():
-        listing = make_listing(unit_id, **overrides)
+        resource = make_resource(unit_id, **overrides)
         db.session.commit()
-        return listing.id
+        return resource.id
 
 
 def test_moderation_needs_the_secretariat(app, client, auth):
     with app.app_context():
         world = make_world()
-    listing_id = add_listing(app, world.owner_unit_id)
+    resource_id = add_resource(app, world.owner_unit_id)
     assert client.get("/admin/resources").status_code == 302
     login(auth, "owner@example.org")
     assert client.get("/admin/resources").status_code == 403
-    response = client.post(f"/admin/resources/{listing_id}/hide", data={"reason": "x"})
+    response = client.post(f"/admin/resources/{resource_id}/hide", data={"reason": "x"})
     assert response.status_code == 403
     assert (
-        client.post(f"/admin/resources/{listing_id}/feature", data={"featured": "1"}).status_code
+        client.post(f"/admin/resources/{resource_id}/feature", data={"featured": "1"}).status_code
         == 403
     )
     assert client.get("/admin/resources/categories/new").status_code == 403
 
 
-def test_hiding_removes_the_listing_and_notifies_the_owner(app, client, auth):
+def test_hiding_removes_the_resource_and_notifies_the_owner(app, client, auth):
     with app.app_context():
         world = make_world()
-    listing_id = add_listing(app, world.owner_unit_id, title_zh="待审示例")
+    resource_id = add_resource(app, world.owner_unit_id, title_zh="待审示例")
     login(auth, "sec@example.org")
     page = client.get("/admin/resources")
     assert page.status_code == 200 and "待审示例" in page.get_data(as_text=True)
     assert client.post("/admin/resources/999/hide", data={"reason": "x"}).status_code == 404
-    client.post(f"/admin/resources/{listing_id}/hide", data={"reason": ""})
+    client.post(f"/admin/resources/{resource_id}/hide", data={"reason": ""})
     with app.app_context():
-        assert not db.session.get(Listing, listing_id).is_hidden  # a reason is required
-    client.post(f"/admin/resources/{listing_id}/hide", data={"reason": "内容与联盟无关"})
+        assert not db.session.get(Resource, resource_id).is_hidden  # a reason is required
+    client.post(f"/admin/resources/{resource_id}/hide", data={"reason": "内容与联盟无关"})
     with app.app_context():
-        listing = db.session.get(Listing, listing_id)
-        assert listing.is_hidden and listing.hidden_reason == "内容与联盟无关"
+        resource = db.session.get(Resource, resource_id)
+        assert resource.is_hidden and resource.hidden_reason == "内容与联盟无关"
         mails = db.session.scalars(select(OutboxMessage)).all()
         assert {m.recipient for m in mails} == {"owner@example.org", "staff@example.org"}
         assert all("内容与联盟无关" in m.body for m in mails)
@@ -68,13 +68,13 @@ def test_hiding_removes_the_listing_and_notifies_the_owner(app, client, auth):
         )
     auth.logout()
     assert "待审示例" not in client.get("/resources").get_data(as_text=True)
-    assert client.get(f"/resources/{listing_id}").status_code == 404
+    assert client.get(f"/resources/{resource_id}").status_code == 404
     login(auth, "sec@example.org")
-    client.post(f"/admin/resources/{listing_id}/unhide")
-    client.post(f"/admin/resources/{listing_id}/feature", data={"featured": "1"})
+    client.post(f"/admin/resources/{resource_id}/unhide")
+    client.post(f"/admin/resources/{resource_id}/feature", data={"featured": "1"})
     with app.app_context():
-        listing = db.session.get(Listing, listing_id)
-        assert not listing.is_hidden and listing.is_featured
+        resource = db.session.get(Resource, resource_id)
+        assert not resource.is_hidden and resource.is_featured
     assert "待审示例" in client.get("/admin/resources?status=featured").get_data(as_text=True)
     assert "待审示例" not in client.get("/admin/resources?status=hidden").get_data(as_text=True)
 
@@ -121,49 +121,49 @@ def test_secretariat_edits_categories(app, client, auth):
     assert "数据集" in client.get("/resources").get_data(as_text=True)  # a filter choice
 
 
-def test_expire_listings_command(app, runner):
+def test_expire_resources_command(app, runner):
     from datetime import timedelta
 
     with app.app_context():
         world = make_world()
-        make_listing(world.owner_unit_id, available_until=today_local() - timedelta(days=2))
-        make_listing(world.owner_unit_id)
+        make_resource(world.owner_unit_id, available_until=today_local() - timedelta(days=2))
+        make_resource(world.owner_unit_id)
         db.session.commit()
     result = runner.invoke(args=["expire-listings"])
     assert result.exit_code == 0 and "1 listing(s) expired" in result.output
     with app.app_context():
-        statuses = sorted(db.session.scalars(select(Listing.status)))
+        statuses = sorted(db.session.scalars(select(Resource.status)))
         assert statuses == [EXPIRED, "published"]
     assert "0 listing(s)" in runner.invoke(args=["expire-listings"]).output
 
 
-def test_unit_listings_partial(app, client):
+def test_unit_resources_partial(app, client):
     with app.app_context():
         world = make_world()
-        make_listing(world.owner_unit_id, title_zh="公开资源示例")
-        make_listing(world.owner_unit_id, title_zh="会员资源示例", visibility="members")
+        make_resource(world.owner_unit_id, title_zh="公开资源示例")
+        make_resource(world.owner_unit_id, title_zh="会员资源示例", visibility="members")
         db.session.commit()
     with app.test_request_context("/"):
         unit = db.session.get(MemberUnit, world.owner_unit_id)
-        html = app.jinja_env.get_template("resources/_unit_listings.html").render(unit=unit)
+        html = app.jinja_env.get_template("resources/_unit_resources.html").render(unit=unit)
     assert "公开资源示例" in html and "会员资源示例" not in html
 
 
-def test_demo_listings(app):
+def test_demo_resources(app):
     with app.app_context():
         demo.load()
         db.session.commit()
-        listings = db.session.scalars(select(Listing)).all()
-        assert len(listings) >= 30
-        assert all("示例" in x.title_zh for x in listings)
-        codes = {x.category.code for x in listings}
+        resources = db.session.scalars(select(Resource)).all()
+        assert len(resources) >= 30
+        assert all("示例" in x.title_zh for x in resources)
+        codes = {x.category.code for x in resources}
         assert len(codes) == 8
         xmist = db.session.scalar(select(MemberUnit).where(MemberUnit.slug == "xmist"))
-        titles = [x.title_zh for x in listings if x.unit_id == xmist.id]
+        titles = [x.title_zh for x in resources if x.unit_id == xmist.id]
         assert any("管理信息系统" in t and "测试平台" in t for t in titles)
-        assert any(x.category.code == "training-base" for x in listings)
+        assert any(x.category.code == "training-base" for x in resources)
         inquiry = db.session.scalars(select(Inquiry)).one()
         assert len(inquiry.messages) == 2
         demo.load()  # idempotent
         db.session.commit()
-        assert db.session.scalar(select(func.count()).select_from(Listing)) == len(listings)
+        assert db.session.scalar(select(func.count()).select_from(Resource)) == len(resources)

@@ -1,4 +1,4 @@
-"""Listing Markdown is rendered, then sanitised on an explicit allow-list."""
+"""Resource Markdown is rendered, then sanitised on an explicit allow-list."""
 
 from html.parser import HTMLParser
 

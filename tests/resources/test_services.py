@@ -1,4 +1,4 @@
-"""Rules of the listing life, visibility, moderation and inquiries, below the views."""
+"""Rules of the resource life, visibility, moderation and inquiries, below the views."""
 
 from datetime import date, datetime, timedelta
 
@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from alliance.audit import AuditEvent
 from alliance.auth import services as auth_services
+from alliance.clock import today_local
 from alliance.extensions import db
 from alliance.mail import OutboxMessage
 from alliance.members.models import STATUS_SUSPENDED, MemberUnit
@@ -20,11 +21,11 @@ from alliance.resources.models import (
     INQUIRY_OPEN,
     PUBLISHED,
     Inquiry,
-    Listing,
+    Resource,
     ResourceCategory,
 )
-from alliance.resources.services import ResourceError, today_local
-from tests.resources.helpers import category, make_listing, make_world
+from alliance.resources.services import ResourceError
+from tests.resources.helpers import category, make_resource, make_world
 
 
 def user(email):
@@ -32,7 +33,7 @@ def user(email):
 
 
 def titles(query):
-    return {listing.title_zh for listing in db.session.scalars(query).unique()}
+    return {resource.title_zh for resource in db.session.scalars(query).unique()}
 
 
 def test_default_categories_are_idempotent(in_app):
@@ -45,48 +46,48 @@ def test_default_categories_are_idempotent(in_app):
 
 
 def test_today_is_the_beijing_date():
-    assert services.today_local(datetime(2026, 1, 1, 16, 30)) == date(2026, 1, 2)
-    assert services.today_local(datetime(2026, 1, 1, 15, 59)) == date(2026, 1, 1)
+    assert today_local(datetime(2026, 1, 1, 16, 30)) == date(2026, 1, 2)
+    assert today_local(datetime(2026, 1, 1, 15, 59)) == date(2026, 1, 1)
 
 
 def test_visibility_by_viewer(in_app):
     world = make_world()
     today = today_local()
-    make_listing(world.owner_unit_id, title_zh="公开示例")
-    make_listing(world.owner_unit_id, title_zh="会员示例", visibility="members")
-    make_listing(world.owner_unit_id, title_zh="草稿示例", status=DRAFT, published_at=None)
-    make_listing(world.owner_unit_id, title_zh="隐藏示例", is_hidden=True, hidden_reason="x")
-    make_listing(
+    make_resource(world.owner_unit_id, title_zh="公开示例")
+    make_resource(world.owner_unit_id, title_zh="会员示例", visibility="members")
+    make_resource(world.owner_unit_id, title_zh="草稿示例", status=DRAFT, published_at=None)
+    make_resource(world.owner_unit_id, title_zh="隐藏示例", is_hidden=True, hidden_reason="x")
+    make_resource(
         world.owner_unit_id, title_zh="过期示例", available_until=today - timedelta(days=1)
     )
-    make_listing(world.owner_unit_id, title_zh="关闭示例", status=CLOSED, close_reason="withdrawn")
+    make_resource(world.owner_unit_id, title_zh="关闭示例", status=CLOSED, close_reason="withdrawn")
     db.session.commit()
-    assert titles(services.visible_listings(None, today)) == {"公开示例"}
-    assert titles(services.visible_listings(user("outsider@example.org"), today)) == {"公开示例"}
+    assert titles(services.visible_resources(None, today)) == {"公开示例"}
+    assert titles(services.visible_resources(user("outsider@example.org"), today)) == {"公开示例"}
     member_view = {"公开示例", "会员示例"}
-    assert titles(services.visible_listings(user("other@example.org"), today)) == member_view
-    assert titles(services.visible_listings(user("sec@example.org"), today)) == member_view
+    assert titles(services.visible_resources(user("other@example.org"), today)) == member_view
+    assert titles(services.visible_resources(user("sec@example.org"), today)) == member_view
 
 
-def test_listings_of_a_suspended_unit_leave_browse(in_app):
+def test_resources_of_a_suspended_unit_leave_browse(in_app):
     world = make_world()
-    make_listing(world.owner_unit_id)
+    make_resource(world.owner_unit_id)
     db.session.get(MemberUnit, world.owner_unit_id).status = STATUS_SUSPENDED
     db.session.commit()
-    assert titles(services.visible_listings(None, today_local())) == set()
+    assert titles(services.visible_resources(None, today_local())) == set()
 
 
-def test_expiry_is_by_date_and_recorded_by_expire_listings(in_app):
+def test_expiry_is_by_date_and_recorded_by_expire_resources(in_app):
     world = make_world()
     today = today_local()
-    last_day = make_listing(world.owner_unit_id, title_zh="今天到期", available_until=today)
-    past = make_listing(
+    last_day = make_resource(world.owner_unit_id, title_zh="今天到期", available_until=today)
+    past = make_resource(
         world.owner_unit_id, title_zh="昨天到期", available_until=today - timedelta(days=1)
     )
     db.session.commit()
     assert last_day.is_live(today) and not past.is_live(today)
     assert past.state_label(today) == "Expired" or past.state_label(today) == "已过期"
-    expired = services.expire_listings(today)
+    expired = services.expire_resources(today)
     db.session.commit()
     assert expired == [past]
     assert past.status == EXPIRED and last_day.status == PUBLISHED
@@ -94,7 +95,7 @@ def test_expiry_is_by_date_and_recorded_by_expire_listings(in_app):
         select(AuditEvent).where(AuditEvent.action == "resources.listing.expired")
     ).one()
     assert event.target_id == str(past.id)
-    assert services.expire_listings(today) == []  # already recorded
+    assert services.expire_resources(today) == []  # already recorded
 
 
 def _data(**overrides):
@@ -116,21 +117,21 @@ def test_create_publish_close_extend_are_audited(in_app):
     unit = db.session.get(MemberUnit, world.owner_unit_id)
     owner = user("owner@example.org")
     today = today_local()
-    listing = services.create_listing(unit, owner, _data(), publish=False, today=today)
-    assert listing.status == DRAFT and listing.published_at is None
-    services.publish_listing(listing, today)
-    assert listing.status == PUBLISHED and listing.published_at is not None
+    resource = services.create_resource(unit, owner, _data(), publish=False, today=today)
+    assert resource.status == DRAFT and resource.published_at is None
+    services.publish_resource(resource, today)
+    assert resource.status == PUBLISHED and resource.published_at is not None
     with pytest.raises(ResourceError):
-        services.publish_listing(listing, today)
-    services.update_listing(listing, _data(title_zh="新标题（示例）"))
-    services.close_listing(listing, "fulfilled")
-    assert listing.status == CLOSED and listing.close_reason == "fulfilled"
+        services.publish_resource(resource, today)
+    services.update_resource(resource, _data(title_zh="新标题（示例）"))
+    services.close_resource(resource, "fulfilled")
+    assert resource.status == CLOSED and resource.close_reason == "fulfilled"
     with pytest.raises(ResourceError):
-        services.close_listing(listing, "fulfilled")
+        services.close_resource(resource, "fulfilled")
     with pytest.raises(ResourceError):
-        services.extend_listing(listing, today + timedelta(days=9), today)
-    services.publish_listing(listing, today)
-    services.extend_listing(listing, today + timedelta(days=9), today)
+        services.extend_resource(resource, today + timedelta(days=9), today)
+    services.publish_resource(resource, today)
+    services.extend_resource(resource, today + timedelta(days=9), today)
     db.session.commit()
     actions = list(
         db.session.scalars(
@@ -154,55 +155,55 @@ def test_dates_are_checked(in_app):
     unit = db.session.get(MemberUnit, world.owner_unit_id)
     today = today_local()
     with pytest.raises(ResourceError):
-        services.create_listing(
+        services.create_resource(
             unit,
             None,
             _data(available_from=today, available_until=today - timedelta(days=1)),
             publish=False,
             today=today,
         )
-    listing = services.create_listing(
+    resource = services.create_resource(
         unit, None, _data(available_until=today - timedelta(days=1)), publish=False, today=today
     )
     with pytest.raises(ResourceError):
-        services.publish_listing(listing, today)  # its availability has already ended
+        services.publish_resource(resource, today)  # its availability has already ended
     with pytest.raises(ResourceError):
-        services.extend_listing(listing, today - timedelta(days=2), today)
+        services.extend_resource(resource, today - timedelta(days=2), today)
 
 
-def test_extend_republishes_an_expired_listing(in_app):
+def test_extend_republishes_an_expired_resource(in_app):
     world = make_world()
     today = today_local()
-    listing = make_listing(
+    resource = make_resource(
         world.owner_unit_id, status=EXPIRED, available_until=today - timedelta(days=3)
     )
-    services.extend_listing(listing, today + timedelta(days=30), today)
-    assert listing.status == PUBLISHED and listing.is_live(today)
+    services.extend_resource(resource, today + timedelta(days=30), today)
+    assert resource.status == PUBLISHED and resource.is_live(today)
 
 
 def test_hide_notifies_every_person_of_the_unit(in_app):
     world = make_world()
-    listing = make_listing(world.owner_unit_id, is_featured=True)
+    resource = make_resource(world.owner_unit_id, is_featured=True)
     with pytest.raises(ResourceError):
-        services.hide_listing(listing, "  ")
-    services.hide_listing(listing, "联系方式不实")
+        services.hide_resource(resource, "  ")
+    services.hide_resource(resource, "联系方式不实")
     db.session.commit()
-    assert listing.is_hidden and not listing.is_featured
+    assert resource.is_hidden and not resource.is_featured
     mails = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.recipient)).all()
     assert [m.recipient for m in mails] == ["owner@example.org", "staff@example.org"]
     assert all("联系方式不实" in m.body for m in mails)
-    assert not listing.is_live(today_local())
-    services.unhide_listing(listing)
-    assert listing.is_live(today_local())
+    assert not resource.is_live(today_local())
+    services.unhide_resource(resource)
+    assert resource.is_live(today_local())
 
 
 def test_ask_opens_one_thread_per_unit_and_mails_both_sides(in_app):
     world = make_world()
-    listing = make_listing(world.owner_unit_id)
+    resource = make_resource(world.owner_unit_id)
     db.session.commit()
     today = today_local()
     asker = user("other@example.org")
-    inquiry = services.ask(listing, asker, "请问下月可以预约吗？", today)
+    inquiry = services.ask(resource, asker, "请问下月可以预约吗？", today)
     db.session.commit()
     assert inquiry.status == INQUIRY_OPEN and inquiry.asker_unit_id == world.other_unit_id
     recipients = sorted(m.recipient for m in db.session.scalars(select(OutboxMessage)))
@@ -212,7 +213,7 @@ def test_ask_opens_one_thread_per_unit_and_mails_both_sides(in_app):
     ).one()
     assert english.locale == "en" and "asked about" in english.subject
 
-    again = services.ask(listing, asker, "补充一个问题", today)
+    again = services.ask(resource, asker, "补充一个问题", today)
     assert again.id == inquiry.id and len(inquiry.messages) == 2
     assert db.session.scalar(select(func.count()).select_from(Inquiry)) == 1
 
@@ -232,26 +233,26 @@ def test_ask_opens_one_thread_per_unit_and_mails_both_sides(in_app):
 
 def test_who_may_ask(in_app):
     world = make_world()
-    listing = make_listing(world.owner_unit_id)
-    draft = make_listing(world.owner_unit_id, status=DRAFT)
+    resource = make_resource(world.owner_unit_id)
+    draft = make_resource(world.owner_unit_id, status=DRAFT)
     db.session.commit()
     today = today_local()
-    assert services.may_ask(listing, user("other@example.org"), today)
-    assert not services.may_ask(listing, user("owner@example.org"), today)  # own unit
-    assert not services.may_ask(listing, user("outsider@example.org"), today)  # no unit
-    assert not services.may_ask(listing, user("sec@example.org"), today)
+    assert services.may_ask(resource, user("other@example.org"), today)
+    assert not services.may_ask(resource, user("owner@example.org"), today)  # own unit
+    assert not services.may_ask(resource, user("outsider@example.org"), today)  # no unit
+    assert not services.may_ask(resource, user("sec@example.org"), today)
     assert not services.may_ask(draft, user("other@example.org"), today)
     with pytest.raises(ResourceError):
-        services.ask(listing, user("owner@example.org"), "自问自答", today)
+        services.ask(resource, user("owner@example.org"), "自问自答", today)
     with pytest.raises(ResourceError):
-        services.ask(listing, user("other@example.org"), "   ", today)
+        services.ask(resource, user("other@example.org"), "   ", today)
 
 
 def test_reply_only_by_the_two_units(in_app):
     world = make_world()
-    listing = make_listing(world.owner_unit_id)
+    resource = make_resource(world.owner_unit_id)
     db.session.commit()
-    inquiry = services.ask(listing, user("other@example.org"), "问题", today_local())
+    inquiry = services.ask(resource, user("other@example.org"), "问题", today_local())
     for email in ("outsider@example.org", "sec@example.org"):
         with pytest.raises(ResourceError):
             services.reply(inquiry, user(email), "插话")
@@ -259,17 +260,17 @@ def test_reply_only_by_the_two_units(in_app):
     assert not inquiry.may_read(user("outsider@example.org"))
 
 
-def test_unit_listings_returns_live_visible_listings(in_app):
+def test_unit_resources_returns_live_visible_resources(in_app):
     world = make_world()
-    make_listing(world.owner_unit_id, title_zh="公开")
-    make_listing(world.owner_unit_id, title_zh="会员", visibility="members")
-    make_listing(world.owner_unit_id, title_zh="草稿", status=DRAFT)
-    make_listing(world.other_unit_id, title_zh="别家")
+    make_resource(world.owner_unit_id, title_zh="公开")
+    make_resource(world.owner_unit_id, title_zh="会员", visibility="members")
+    make_resource(world.owner_unit_id, title_zh="草稿", status=DRAFT)
+    make_resource(world.other_unit_id, title_zh="别家")
     db.session.commit()
     unit = db.session.get(MemberUnit, world.owner_unit_id)
     today = today_local()
-    assert [x.title_zh for x in services.unit_listings(unit, None, today)] == ["公开"]
-    seen = {x.title_zh for x in services.unit_listings(unit, user("other@example.org"), today)}
+    assert [x.title_zh for x in services.unit_resources(unit, None, today)] == ["公开"]
+    seen = {x.title_zh for x in services.unit_resources(unit, user("other@example.org"), today)}
     assert seen == {"公开", "会员"}
 
 
@@ -277,15 +278,15 @@ def test_images_at_most_five(in_app, png_bytes):
     import io
 
     world = make_world()
-    listing = make_listing(world.owner_unit_id)
+    resource = make_resource(world.owner_unit_id)
     for _ in range(5):
-        services.add_image(listing, io.BytesIO(png_bytes))
+        services.add_image(resource, io.BytesIO(png_bytes))
     with pytest.raises(ResourceError):
-        services.add_image(listing, io.BytesIO(png_bytes))
-    assert [i.position for i in listing.images] == [0, 1, 2, 3, 4]
-    services.remove_image(listing, listing.images[0])
+        services.add_image(resource, io.BytesIO(png_bytes))
+    assert [i.position for i in resource.images] == [0, 1, 2, 3, 4]
+    services.remove_image(resource, resource.images[0])
     db.session.commit()
-    assert len(db.session.get(Listing, listing.id).images) == 4
+    assert len(db.session.get(Resource, resource.id).images) == 4
 
 
 def test_image_refusals_leave_nothing(in_app, png_bytes):
@@ -294,8 +295,8 @@ def test_image_refusals_leave_nothing(in_app, png_bytes):
     from alliance.uploads import ImageRejected
 
     world = make_world()
-    listing = make_listing(world.owner_unit_id)
+    resource = make_resource(world.owner_unit_id)
     for bad in (b"GIF89a not really", b"\x89PNG" + b"\x00" * (2 * 1024 * 1024 + 1), b""):
         with pytest.raises(ImageRejected):
-            services.add_image(listing, io.BytesIO(bad))
-    assert listing.images == []
+            services.add_image(resource, io.BytesIO(bad))
+    assert resource.images == []

@@ -8,6 +8,7 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import event, func, select
 
+from alliance.clock import today_local
 from alliance.extensions import db
 from alliance.mail import OutboxMessage
 from alliance.resources.models import (
@@ -16,12 +17,11 @@ from alliance.resources.models import (
     PUBLISHED,
     Inquiry,
     InquiryMessage,
-    Listing,
-    ListingImage,
+    Resource,
+    ResourceImage,
 )
-from alliance.resources.services import today_local
 from tests.factories import PASSWORD
-from tests.resources.helpers import category, make_listing, make_world
+from tests.resources.helpers import category, make_resource, make_world
 
 
 @pytest.fixture
@@ -30,11 +30,11 @@ def world(app):
         return make_world()
 
 
-def add_listing(app, unit_id, **overrides) -> int:
+def add_resource(app, unit_id, **overrides) -> int:
     with app.app_context():
-        listing = make_listing(unit_id, **overrides)
+        resource = make_resource(unit_id, **overrides)
         db.session.commit()
-        return listing.id
+        return resource.id
 
 
 def login(auth, email):
@@ -49,9 +49,9 @@ def page_titles(response) -> list[str]:
 # Browse, search and feed ------------------------------------------------------------------
 
 
-def test_members_only_listing_is_absent_for_anonymous_users(app, client, auth, world):
-    add_listing(app, world.owner_unit_id, title_zh="公开实训基地（示例）")
-    secret = add_listing(
+def test_members_only_resource_is_absent_for_anonymous_users(app, client, auth, world):
+    add_resource(app, world.owner_unit_id, title_zh="公开实训基地（示例）")
+    secret = add_resource(
         app, world.owner_unit_id, title_zh="会员专享实训基地（示例）", visibility="members"
     )
     response = client.get("/resources")
@@ -70,7 +70,7 @@ def test_members_only_listing_is_absent_for_anonymous_users(app, client, auth, w
         "会员专享实训基地（示例）",
     }
     assert client.get(f"/resources/{secret}").status_code == 200
-    # The feed is of public listings, whoever reads it.
+    # The feed is of public resources, whoever reads it.
     assert "会员专享" not in client.get("/resources/feed.atom").get_data(as_text=True)
     auth.logout()
     login(auth, "outsider@example.org")  # signed in but of no member unit
@@ -78,9 +78,9 @@ def test_members_only_listing_is_absent_for_anonymous_users(app, client, auth, w
     assert client.get(f"/resources/{secret}").status_code == 404
 
 
-def test_expired_listings_leave_browse_and_search(app, client, world):
-    add_listing(app, world.owner_unit_id, title_zh="在期示例")
-    add_listing(
+def test_expired_resources_leave_browse_and_search(app, client, world):
+    add_resource(app, world.owner_unit_id, title_zh="在期示例")
+    add_resource(
         app,
         world.owner_unit_id,
         title_zh="过期示例",
@@ -92,8 +92,8 @@ def test_expired_listings_leave_browse_and_search(app, client, world):
 
 
 def test_chinese_search_of_one_or_two_characters_and_literal_wildcards(app, client, world):
-    add_listing(app, world.owner_unit_id, title_zh="办公场地（示例）", category="office-space")
-    add_listing(app, world.owner_unit_id, title_zh="100% 免费实训（示例）")
+    add_resource(app, world.owner_unit_id, title_zh="办公场地（示例）", category="office-space")
+    add_resource(app, world.owner_unit_id, title_zh="100% 免费实训（示例）")
     assert page_titles(client.get("/resources?q=场")) == ["办公场地（示例）"]
     assert page_titles(client.get("/resources?q=场地")) == ["办公场地（示例）"]
     assert page_titles(client.get("/resources?q=%25")) == ["100% 免费实训（示例）"]
@@ -104,8 +104,10 @@ def test_chinese_search_of_one_or_two_characters_and_literal_wildcards(app, clie
 
 def test_filters_and_sort(app, client, world):
     today = today_local()
-    add_listing(app, world.owner_unit_id, title_zh="甲", available_until=today + timedelta(days=50))
-    add_listing(
+    add_resource(
+        app, world.owner_unit_id, title_zh="甲", available_until=today + timedelta(days=50)
+    )
+    add_resource(
         app,
         world.other_unit_id,
         title_zh="乙",
@@ -126,9 +128,9 @@ def test_filters_and_sort(app, client, world):
     assert len(page_titles(client.get("/resources?kind=bogus&category=nope"))) == 2
 
 
-def test_featured_listings_come_first(app, client, world):
-    add_listing(app, world.owner_unit_id, title_zh="精选", is_featured=True)
-    add_listing(app, world.owner_unit_id, title_zh="最新")
+def test_featured_resources_come_first(app, client, world):
+    add_resource(app, world.owner_unit_id, title_zh="精选", is_featured=True)
+    add_resource(app, world.owner_unit_id, title_zh="最新")
     assert page_titles(client.get("/resources")) == ["精选", "最新"]
 
 
@@ -153,19 +155,19 @@ def count_queries(app, client, url) -> int:
     return len(statements)
 
 
-def test_browse_query_count_does_not_grow_with_listings(app, client, auth, world, png_bytes):
+def test_browse_query_count_does_not_grow_with_resources(app, client, auth, world, png_bytes):
     login(auth, "other@example.org")
     for n in range(3):
-        add_listing(app, world.owner_unit_id, title_zh=f"示例{n}")
+        add_resource(app, world.owner_unit_id, title_zh=f"示例{n}")
     few = count_queries(app, client, "/resources")
     with app.app_context():
         for n in range(15):
-            listing = make_listing(
+            resource = make_resource(
                 world.other_unit_id, title_zh=f"更多示例{n}", visibility="members"
             )
             db.session.add(
-                ListingImage(
-                    listing=listing,
+                ResourceImage(
+                    resource=resource,
                     content=png_bytes,
                     mime_type="image/png",
                     width=1,
@@ -180,13 +182,13 @@ def test_browse_query_count_does_not_grow_with_listings(app, client, auth, world
 
 
 def test_detail_page_renders_sanitised_markdown(app, client, world):
-    listing_id = add_listing(
+    resource_id = add_resource(
         app,
         world.owner_unit_id,
         description_zh="**欢迎** <script>alert(1)</script> [点我](javascript:alert(1)) "
         '<img src=x onerror="alert(1)">',
     )
-    html = client.get(f"/resources/{listing_id}").get_data(as_text=True)
+    html = client.get(f"/resources/{resource_id}").get_data(as_text=True)
     assert "<strong>欢迎</strong>" in html
     assert "<script>alert" not in html
     assert 'href="javascript' not in html
@@ -196,22 +198,22 @@ def test_detail_page_renders_sanitised_markdown(app, client, world):
 
 def test_detail_404s(app, client, auth, world):
     assert client.get("/resources/999").status_code == 404
-    draft = add_listing(app, world.owner_unit_id, status=DRAFT)
-    hidden = add_listing(app, world.owner_unit_id, is_hidden=True, hidden_reason="违规")
+    draft = add_resource(app, world.owner_unit_id, status=DRAFT)
+    hidden = add_resource(app, world.owner_unit_id, is_hidden=True, hidden_reason="违规")
     assert client.get(f"/resources/{draft}").status_code == 404
     assert client.get(f"/resources/{hidden}").status_code == 404
-    login(auth, "staff@example.org")  # the owner unit sees its own drafts and hidden listings
+    login(auth, "staff@example.org")  # the owner unit sees its own drafts and hidden resources
     assert client.get(f"/resources/{draft}").status_code == 200
     assert "违规" in client.get(f"/resources/{hidden}").get_data(as_text=True)
 
 
 def test_contact_is_shown_to_members_only(app, client, auth, world):
-    listing_id = add_listing(app, world.owner_unit_id, contact_phone="0592-1234567")
-    assert "0592-1234567" not in client.get(f"/resources/{listing_id}").get_data(as_text=True)
+    resource_id = add_resource(app, world.owner_unit_id, contact_phone="0592-1234567")
+    assert "0592-1234567" not in client.get(f"/resources/{resource_id}").get_data(as_text=True)
     login(auth, "other@example.org")
-    html = client.get(f"/resources/{listing_id}").get_data(as_text=True)
+    html = client.get(f"/resources/{resource_id}").get_data(as_text=True)
     assert "0592-1234567" in html
-    assert "contact@jia.example.org" in html  # the unit's email when the listing gives none
+    assert "contact@jia.example.org" in html  # the unit's email when the resource gives none
 
 
 # Owners -----------------------------------------------------------------------------------
@@ -260,17 +262,19 @@ def test_create_and_publish_through_the_form(app, client, auth, world):
     )
     assert response.status_code == 302
     with app.app_context():
-        listing = db.session.scalars(select(Listing)).one()
-        assert listing.status == PUBLISHED and listing.unit_id == world.owner_unit_id
-        assert listing.price_text == "每小时 50 元" and listing.contact_email is None
-        listing_id = listing.id
+        resource = db.session.scalars(select(Resource)).one()
+        assert resource.status == PUBLISHED and resource.unit_id == world.owner_unit_id
+        assert resource.price_text == "每小时 50 元" and resource.contact_email is None
+        resource_id = resource.id
     assert "云测试平台" in client.get("/resources").get_data(as_text=True)
     # Save as draft stays a draft.
     client.post("/my/resources/new", data=form_data(title_zh="草稿（示例）", save="1"))
     with app.app_context():
-        draft = db.session.scalars(select(Listing).where(Listing.title_zh == "草稿（示例）")).one()
+        draft = db.session.scalars(
+            select(Resource).where(Resource.title_zh == "草稿（示例）")
+        ).one()
         assert draft.status == DRAFT
-    assert client.get(f"/my/resources/{listing_id}/edit").status_code == 200
+    assert client.get(f"/my/resources/{resource_id}/edit").status_code == 200
 
 
 def test_bad_input_shows_messages_and_writes_nothing(app, client, auth, world):
@@ -290,87 +294,87 @@ def test_bad_input_shows_messages_and_writes_nothing(app, client, auth, world):
     assert response.status_code == 200
     assert "is-invalid" in html
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Listing)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Resource)) == 0
 
 
 def test_only_the_owner_unit_may_edit(app, client, auth, world):
-    listing_id = add_listing(app, world.owner_unit_id)
+    resource_id = add_resource(app, world.owner_unit_id)
     login(auth, "other@example.org")
-    assert client.get(f"/my/resources/{listing_id}/edit").status_code == 403
+    assert client.get(f"/my/resources/{resource_id}/edit").status_code == 403
     for action in ("edit", "publish", "close", "extend", "images"):
-        response = client.post(f"/my/resources/{listing_id}/{action}", data=form_data())
+        response = client.post(f"/my/resources/{resource_id}/{action}", data=form_data())
         assert response.status_code == 403, action
     assert client.get("/my/resources/999/edit").status_code == 404
     auth.logout()
     login(auth, "sec@example.org")  # the secretariat moderates, it does not edit
-    assert client.get(f"/my/resources/{listing_id}/edit").status_code == 403
+    assert client.get(f"/my/resources/{resource_id}/edit").status_code == 403
     with app.app_context():
-        assert db.session.get(Listing, listing_id).title_zh == "软件测试实训基地（示例）"
+        assert db.session.get(Resource, resource_id).title_zh == "软件测试实训基地（示例）"
 
 
 def test_owner_edits_closes_and_extends(app, client, auth, world):
-    listing_id = add_listing(app, world.owner_unit_id)
+    resource_id = add_resource(app, world.owner_unit_id)
     login(auth, "owner@example.org")
     response = client.post(
-        f"/my/resources/{listing_id}/edit", data=form_data(title_zh="改名（示例）", save="1")
+        f"/my/resources/{resource_id}/edit", data=form_data(title_zh="改名（示例）", save="1")
     )
     assert response.status_code == 302
     later = today_local() + timedelta(days=200)
-    client.post(f"/my/resources/{listing_id}/extend", data={"available_until": later.isoformat()})
-    bad = client.post(f"/my/resources/{listing_id}/extend", data={"available_until": "2001-01-01"})
+    client.post(f"/my/resources/{resource_id}/extend", data={"available_until": later.isoformat()})
+    bad = client.post(f"/my/resources/{resource_id}/extend", data={"available_until": "2001-01-01"})
     assert bad.status_code == 400
-    client.post(f"/my/resources/{listing_id}/close", data={"reason": "withdrawn"})
+    client.post(f"/my/resources/{resource_id}/close", data={"reason": "withdrawn"})
     with app.app_context():
-        listing = db.session.get(Listing, listing_id)
-        assert listing.title_zh == "改名（示例）"
-        assert listing.available_until == later
-        assert listing.status == CLOSED and listing.close_reason == "withdrawn"
+        resource = db.session.get(Resource, resource_id)
+        assert resource.title_zh == "改名（示例）"
+        assert resource.available_until == later
+        assert resource.status == CLOSED and resource.close_reason == "withdrawn"
     assert client.get("/my/resources").status_code == 200
-    client.post(f"/my/resources/{listing_id}/publish")
+    client.post(f"/my/resources/{resource_id}/publish")
     with app.app_context():
-        assert db.session.get(Listing, listing_id).status == PUBLISHED
+        assert db.session.get(Resource, resource_id).status == PUBLISHED
 
 
 # Images -----------------------------------------------------------------------------------
 
 
-def upload(client, listing_id, content, name="photo.png"):
+def upload(client, resource_id, content, name="photo.png"):
     return client.post(
-        f"/my/resources/{listing_id}/images",
+        f"/my/resources/{resource_id}/images",
         data={"image": (io.BytesIO(content), name)},
         content_type="multipart/form-data",
     )
 
 
 def test_image_upload_refusals(app, client, auth, world, png_bytes):
-    listing_id = add_listing(app, world.owner_unit_id)
+    resource_id = add_resource(app, world.owner_unit_id)
     login(auth, "owner@example.org")
-    response = upload(client, listing_id, b"<?php echo 1; ?>", "evil.png")
+    response = upload(client, resource_id, b"<?php echo 1; ?>", "evil.png")
     assert response.status_code == 400
     assert "PNG" in response.get_data(as_text=True)
     # (Files over 2 MB are refused by the same code; see test_services, which avoids the test
     # client's temporary file for large bodies.)
     empty = client.post(
-        f"/my/resources/{listing_id}/images", data={}, content_type="multipart/form-data"
+        f"/my/resources/{resource_id}/images", data={}, content_type="multipart/form-data"
     )
     assert empty.status_code == 400
     for _ in range(5):
-        assert upload(client, listing_id, png_bytes).status_code == 302
-    sixth = upload(client, listing_id, png_bytes)
+        assert upload(client, resource_id, png_bytes).status_code == 302
+    sixth = upload(client, resource_id, png_bytes)
     assert sixth.status_code == 400
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(ListingImage)) == 5
+        assert db.session.scalar(select(func.count()).select_from(ResourceImage)) == 5
 
 
 def test_images_are_served_with_caching_and_visibility(app, client, auth, world, png_bytes):
-    public = add_listing(app, world.owner_unit_id)
-    members = add_listing(app, world.owner_unit_id, visibility="members")
+    public = add_resource(app, world.owner_unit_id)
+    members = add_resource(app, world.owner_unit_id, visibility="members")
     login(auth, "owner@example.org")
     upload(client, public, png_bytes)
     upload(client, members, png_bytes)
     with app.app_context():
         public_image, members_image = db.session.scalars(
-            select(ListingImage.id).order_by(ListingImage.id)
+            select(ResourceImage.id).order_by(ResourceImage.id)
         ).all()
     served = client.get(f"/resources/images/{members_image}")
     assert served.status_code == 200 and served.headers["Cache-Control"].startswith("private")
@@ -387,27 +391,27 @@ def test_images_are_served_with_caching_and_visibility(app, client, auth, world,
 
 
 def test_owner_removes_an_image(app, client, auth, world, png_bytes):
-    listing_id = add_listing(app, world.owner_unit_id)
+    resource_id = add_resource(app, world.owner_unit_id)
     login(auth, "owner@example.org")
-    upload(client, listing_id, png_bytes)
+    upload(client, resource_id, png_bytes)
     with app.app_context():
-        image_id = db.session.scalar(select(ListingImage.id))
-    assert client.post(f"/my/resources/{listing_id}/images/999/delete").status_code == 404
-    client.post(f"/my/resources/{listing_id}/images/{image_id}/delete")
+        image_id = db.session.scalar(select(ResourceImage.id))
+    assert client.post(f"/my/resources/{resource_id}/images/999/delete").status_code == 404
+    client.post(f"/my/resources/{resource_id}/images/{image_id}/delete")
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(ListingImage)) == 0
+        assert db.session.scalar(select(func.count()).select_from(ResourceImage)) == 0
 
 
 # Inquiries --------------------------------------------------------------------------------
 
 
 def test_ask_creates_a_thread_and_mails_both_sides(app, client, auth, world):
-    listing_id = add_listing(app, world.owner_unit_id)
-    assert client.post(f"/resources/{listing_id}/ask", data={"body": "x"}).status_code == 302
+    resource_id = add_resource(app, world.owner_unit_id)
+    assert client.post(f"/resources/{resource_id}/ask", data={"body": "x"}).status_code == 302
     login(auth, "other@example.org")
-    empty = client.post(f"/resources/{listing_id}/ask", data={"body": "  "})
+    empty = client.post(f"/resources/{resource_id}/ask", data={"body": "  "})
     assert empty.status_code == 400
-    response = client.post(f"/resources/{listing_id}/ask", data={"body": "能否下月预约两周？"})
+    response = client.post(f"/resources/{resource_id}/ask", data={"body": "能否下月预约两周？"})
     assert response.status_code == 302
     with app.app_context():
         inquiry = db.session.scalars(select(Inquiry)).one()
@@ -439,7 +443,7 @@ def test_ask_creates_a_thread_and_mails_both_sides(app, client, auth, world):
     assert client.post(f"/my/inquiries/{inquiry_id}", data={"body": ""}).status_code == 400
     client.post(f"/my/inquiries/{inquiry_id}/fulfilled")
     with app.app_context():
-        assert db.session.get(Listing, listing_id).close_reason == "fulfilled"
+        assert db.session.get(Resource, resource_id).close_reason == "fulfilled"
     client.post(f"/my/inquiries/{inquiry_id}/close")
     with app.app_context():
         assert db.session.get(Inquiry, inquiry_id).status == "closed"
@@ -447,9 +451,9 @@ def test_ask_creates_a_thread_and_mails_both_sides(app, client, auth, world):
 
 
 def test_only_the_two_units_and_the_secretariat_read_a_thread(app, client, auth, world):
-    listing_id = add_listing(app, world.owner_unit_id)
+    resource_id = add_resource(app, world.owner_unit_id)
     login(auth, "other@example.org")
-    client.post(f"/resources/{listing_id}/ask", data={"body": "机密问题"})
+    client.post(f"/resources/{resource_id}/ask", data={"body": "机密问题"})
     auth.logout()
     with app.app_context():
         from tests.factories import make_unit, make_user
@@ -469,17 +473,17 @@ def test_only_the_two_units_and_the_secretariat_read_a_thread(app, client, auth,
     assert "机密问题" in client.get(f"/my/inquiries/{inquiry_id}").get_data(as_text=True)
     assert client.post(f"/my/inquiries/{inquiry_id}", data={"body": "秘书处"}).status_code == 403
     auth.logout()
-    login(auth, "other@example.org")  # the asker cannot mark the owner's listing fulfilled
+    login(auth, "other@example.org")  # the asker cannot mark the owner's resource fulfilled
     assert client.post(f"/my/inquiries/{inquiry_id}/fulfilled").status_code == 403
 
 
 def test_own_unit_and_outsiders_cannot_ask(app, client, auth, world):
-    listing_id = add_listing(app, world.owner_unit_id)
+    resource_id = add_resource(app, world.owner_unit_id)
     login(auth, "owner@example.org")
-    assert client.post(f"/resources/{listing_id}/ask", data={"body": "?"}).status_code == 403
+    assert client.post(f"/resources/{resource_id}/ask", data={"body": "?"}).status_code == 403
     auth.logout()
     login(auth, "outsider@example.org")
-    assert client.post(f"/resources/{listing_id}/ask", data={"body": "?"}).status_code == 403
+    assert client.post(f"/resources/{resource_id}/ask", data={"body": "?"}).status_code == 403
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Inquiry)) == 0
 
@@ -487,17 +491,17 @@ def test_own_unit_and_outsiders_cannot_ask(app, client, auth, world):
 def test_ask_is_rate_limited(make_app, world):
     app = make_app(RATELIMIT_ENABLED=True, INQUIRY_RATE_LIMIT="2 per hour")
     client = app.test_client()
-    listing_id = add_listing(app, world.owner_unit_id)
+    resource_id = add_resource(app, world.owner_unit_id)
     client.post("/login", data={"email": "other@example.org", "password": PASSWORD})
     codes = [
-        client.post(f"/resources/{listing_id}/ask", data={"body": f"问题{n}"}).status_code
+        client.post(f"/resources/{resource_id}/ask", data={"body": f"问题{n}"}).status_code
         for n in range(3)
     ]
     assert codes == [302, 302, 429]
 
 
 def test_feed_escapes_everything(app, client, world):
-    add_listing(
+    add_resource(
         app,
         world.owner_unit_id,
         title_zh="<b>粗</b> & 细（示例）",

@@ -258,6 +258,7 @@ def build_hostile_world() -> World:
     """The matrix's world, plus the objects the features' forms act on (prefixed `h_`)."""
     from datetime import date
 
+    from alliance.clock import today_local
     from alliance.elections import services as election_services
     from alliance.elections.models import VOTING_OPEN, Election
     from alliance.members import services as member_services
@@ -265,7 +266,7 @@ def build_hostile_world() -> World:
     from alliance.membership import services as membership_services
     from alliance.membership.models import Invitation
     from alliance.resources import services as resource_services
-    from alliance.resources.models import PUBLISHED, Listing
+    from alliance.resources.models import PUBLISHED, Resource
     from tests.factories import make_unit, make_user
 
     world = build_world()
@@ -378,10 +379,10 @@ def build_hostile_world() -> World:
     objects["h_other_candidate"] = pending.id  # a candidate of another election
     assert db.session.get(Election, voting.id).state == VOTING_OPEN
 
-    # Resources: a listing of the unit, one of the other unit, a thread about the other's.
+    # Resources: a resource of the unit, one of the other unit, a thread about the other's.
     resource_services.ensure_default_categories()
     categories = resource_services.categories()
-    today = resource_services.today_local()
+    today = today_local()
     common = {
         "kind": "offer",
         "terms": "free",
@@ -392,18 +393,20 @@ def build_hostile_world() -> World:
         "description_zh": "可容纳 **40** 名学员。",
         "category_id": categories[0].id,
     }
-    own_listing = Listing(unit_id=unit.id, title_zh="本单位的实训基地", **common)
-    other_listing = Listing(unit_id=other_unit.id, title_zh="其他单位的测试平台", **common)
-    db.session.add_all([own_listing, other_listing])
+    own_resource = Resource(unit_id=unit.id, title_zh="本单位的实训基地", **common)
+    other_resource = Resource(unit_id=other_unit.id, title_zh="其他单位的测试平台", **common)
+    db.session.add_all([own_resource, other_resource])
     db.session.flush()
-    inquiry = resource_services.ask(other_listing, users["own_unit_staff"], "请问何时可用？", today)
+    inquiry = resource_services.ask(
+        other_resource, users["own_unit_staff"], "请问何时可用？", today
+    )
     db.session.flush()
     objects["h_category"] = categories[0].id
     objects["h_category_code"] = categories[0].code
     objects["h_category_max"] = max(c.id for c in categories)
     objects["h_extend_to"] = (today + timedelta(days=60)).isoformat()
-    objects["h_own_listing"] = own_listing.id
-    objects["h_other_listing"] = other_listing.id
+    objects["h_own_resource"] = own_resource.id
+    objects["h_other_resource"] = other_resource.id
     objects["h_inquiry"] = inquiry.id
     return world
 
@@ -587,29 +590,29 @@ def _drop_new_categories(app, client, world) -> None:
 
 
 def _drop_images(app, client, world) -> None:
-    from alliance.resources.models import ListingImage
+    from alliance.resources.models import ResourceImage
 
-    _execute(app, sa.delete(ListingImage))
+    _execute(app, sa.delete(ResourceImage))
 
 
-def _reopen_listing(app, client, world) -> None:
-    from alliance.resources.models import Listing
+def _reopen_resource(app, client, world) -> None:
+    from alliance.resources.models import Resource
 
     _execute(
         app,
-        sa.update(Listing)
-        .where(Listing.id == world.objects["h_own_listing"])
+        sa.update(Resource)
+        .where(Resource.id == world.objects["h_own_resource"])
         .values(status="published", is_hidden=False),
     )
 
 
-def _listing_page(world, location) -> str:
-    """The public page of the listing a form saved (its edit page's id)."""
-    listing_id = location.split("/my/resources/")[1].split("/")[0]
-    return f"/resources/{listing_id}"
+def _resource_page(world, location) -> str:
+    """The public page of the resource a form saved (its edit page's id)."""
+    resource_id = location.split("/my/resources/")[1].split("/")[0]
+    return f"/resources/{resource_id}"
 
 
-def _listing_fields(world) -> dict:
+def _resource_fields(world) -> dict:
     return {
         "kind": "offer",
         "category_id": str(world.objects["h_category"]),
@@ -1141,7 +1144,7 @@ def _features() -> list[FormCase]:
             file_fields=("file",),
             file_kind="json",
         ),
-        # Resources: browsing, listings, images, closing, inquiries, moderation, categories.
+        # Resources: browsing, resources, images, closing, inquiries, moderation, categories.
         FormCase(
             "resources: browse",
             "resources.index",
@@ -1170,10 +1173,10 @@ def _features() -> list[FormCase]:
             "resources: new listing",
             "resources.create",
             "own_unit_staff",
-            _listing_fields,
-            resource_forms.ListingForm,
+            _resource_fields,
+            resource_forms.ResourceForm,
             success="/my/resources/",
-            show=_listing_page,
+            show=_resource_page,
             shown=("title_zh", "description_zh", "address", "capacity", "price_text"),
             rich=("description_zh", "description_en"),
             full=("title_zh", "description_zh"),
@@ -1183,18 +1186,18 @@ def _features() -> list[FormCase]:
             "resources: edit listing",
             "resources.edit",
             "own_unit_staff",
-            _listing_fields,
-            resource_forms.ListingForm,
-            args=lambda w: {"listing_id": w.objects["h_own_listing"]},
+            _resource_fields,
+            resource_forms.ResourceForm,
+            args=lambda w: {"resource_id": w.objects["h_own_resource"]},
             success="/my/resources/",
-            show=_listing_page,
+            show=_resource_page,
             shown=("title_zh", "description_zh"),
             rich=("description_zh", "description_en"),
             full=("description_zh", "available_until"),
-            # the new-listing row fuzzes every field of the same form
+            # the new-resource row fuzzes every field of the same form
             fuzz=("title_zh", "description_zh", "available_until", "category_id", "visibility"),
             foreign=lambda w: {"category_id": ["999999"]},
-            foreign_args=lambda w: {"listing_id": w.objects["h_other_listing"]},
+            foreign_args=lambda w: {"resource_id": w.objects["h_other_resource"]},
         ),
         FormCase(
             "resources: listing image",
@@ -1202,12 +1205,12 @@ def _features() -> list[FormCase]:
             "own_unit_staff",
             {},
             resource_forms.ImageForm,
-            args=lambda w: {"listing_id": w.objects["h_own_listing"]},
+            args=lambda w: {"resource_id": w.objects["h_own_resource"]},
             success="/my/resources/",
             files={"image": lambda: (valid_png(), "photo.png")},
             file_fields=("image",),
             after_accept=_drop_images,
-            foreign_args=lambda w: {"listing_id": w.objects["h_other_listing"]},
+            foreign_args=lambda w: {"resource_id": w.objects["h_other_resource"]},
         ),
         FormCase(
             "resources: close listing",
@@ -1215,10 +1218,10 @@ def _features() -> list[FormCase]:
             "own_unit_staff",
             {"reason": "fulfilled"},
             resource_forms.CloseForm,
-            args=lambda w: {"listing_id": w.objects["h_own_listing"]},
+            args=lambda w: {"resource_id": w.objects["h_own_resource"]},
             accepted=_flashed_success,
-            after_accept=_reopen_listing,
-            foreign_args=lambda w: {"listing_id": w.objects["h_other_listing"]},
+            after_accept=_reopen_resource,
+            foreign_args=lambda w: {"resource_id": w.objects["h_other_resource"]},
             closed=("reason",),
         ),
         FormCase(
@@ -1227,9 +1230,9 @@ def _features() -> list[FormCase]:
             "own_unit_staff",
             lambda w: {"available_until": w.objects["h_extend_to"]},
             resource_forms.ExtendForm,
-            args=lambda w: {"listing_id": w.objects["h_own_listing"]},
+            args=lambda w: {"resource_id": w.objects["h_own_resource"]},
             success="/my/resources/",
-            foreign_args=lambda w: {"listing_id": w.objects["h_other_listing"]},
+            foreign_args=lambda w: {"resource_id": w.objects["h_other_resource"]},
         ),
         FormCase(
             "resources: ask about a listing",
@@ -1237,10 +1240,10 @@ def _features() -> list[FormCase]:
             "own_unit_staff",
             {"body": "请问周末是否开放？"},
             resource_forms.AskForm,
-            args=lambda w: {"listing_id": w.objects["h_other_listing"]},
+            args=lambda w: {"resource_id": w.objects["h_other_resource"]},
             success="/my/inquiries/",
             show=_at_location,
-            foreign_args=lambda w: {"listing_id": w.objects["h_own_listing"]},
+            foreign_args=lambda w: {"resource_id": w.objects["h_own_resource"]},
         ),
         FormCase(
             "resources: reply in a thread",
@@ -1258,9 +1261,9 @@ def _features() -> list[FormCase]:
             "secretariat",
             {"reason": "内容与联盟无关。"},
             resource_forms.HideForm,
-            args=lambda w: {"listing_id": w.objects["h_own_listing"]},
+            args=lambda w: {"resource_id": w.objects["h_own_resource"]},
             accepted=_flashed_success,
-            after_accept=_reopen_listing,
+            after_accept=_reopen_resource,
         ),
         FormCase(
             "admin: new resource category",

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from alliance import create_app
+from alliance import clock, create_app
 from alliance.auth import services as auth_services
 from alliance.auth.models import ELECTION_OFFICER
 from alliance.elections import services
@@ -73,7 +73,7 @@ def prepare(voters: int, password: str) -> dict:
     for unit in units[:CANDIDATES]:
         cand = services.nominate(contest, unit, officer, None, by_council=True)
         services.respond(cand, officer, True, on_behalf=True)
-    now = services.db_now().replace(microsecond=0)
+    now = clock.db_now().replace(microsecond=0)
     election.voting_opens_at = now - timedelta(minutes=5)
     election.voting_closes_at = now + timedelta(hours=2)
     services.confirm_candidates(election)

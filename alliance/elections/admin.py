@@ -5,7 +5,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from alliance import clock
 from alliance.auth import services as auth_services
+from alliance.database import commit_or_report
 from alliance.elections import services
 from alliance.elections.forms import (
     CancelForm,
@@ -67,16 +69,14 @@ def create_term():
     """Create a council term with its offices."""
     form = TermForm(prefix="term")
     if form.validate_on_submit():
-        try:
+        with commit_or_report() as outcome:
             services.create_term(
                 form.number.data, form.starts_on.data, form.ends_on.data, form.offices()
             )
-            db.session.commit()
+        if outcome.ok:
             flash(_("Term created."), "success")
             return redirect(url_for("elections_admin.index"))
-        except services.ElectionError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
+        form.form_errors.append(outcome.message)
     terms = db.session.scalars(select(CouncilTerm).order_by(CouncilTerm.number.desc())).all()
     election_form = ElectionForm(prefix="election")
     election_form.term_id.choices = options([(t.id, t.title) for t in terms])
@@ -99,14 +99,16 @@ def create():
     form.term_id.choices = options([(t.id, t.title) for t in terms])
     if form.validate_on_submit():
         term = db.session.get(CouncilTerm, form.term_id.data)
-        election = services.create_election(
-            term,
-            form.stage.data,
-            form.title_zh.data.strip(),
-            (form.title_en.data or "").strip() or None,
-        )
-        db.session.commit()
-        return _back(election)
+        with commit_or_report() as outcome:
+            election = services.create_election(
+                term,
+                form.stage.data,
+                form.title_zh.data.strip(),
+                (form.title_en.data or "").strip() or None,
+            )
+        if outcome.ok:
+            return _back(election)
+        form.form_errors.append(outcome.message)
     elections = db.session.scalars(select(Election).order_by(Election.id.desc())).all()
     return render_template(
         "elections/admin/index.html",
@@ -146,7 +148,7 @@ def _dashboard(election: Election, rules_form=None, status=200, **forms):
         cast=cast,
         electorate=electorate,
         not_voted=services.not_voted(election) if election.is_frozen else [],
-        now=services.db_now(),
+        now=clock.db_now(),
         conflicted=services.conflicted(election, _user()),
         editable=election.state in services.EDITABLE_STATES,
     ), status
@@ -168,13 +170,11 @@ def dashboard(election_id: int):
     form = RulesForm()
     if not form.validate_on_submit():
         return _dashboard(election, form, 400)
-    try:
+    with commit_or_report() as outcome:
         services.update_rules(election, **form.values())
-        db.session.commit()
-    except services.ElectionError as exc:
-        db.session.rollback()
-        form.form_errors.append(exc.message)
-        return _dashboard(election, form, exc.status)
+    if not outcome.ok:
+        form.form_errors.append(outcome.message)
+        return _dashboard(election, form, outcome.status)
     flash(_("Rules saved."), "success")
     return _back(election)
 
@@ -197,22 +197,19 @@ def transition(election_id: int, action: str):
     if action != "cancel" and action not in ACTIONS:
         abort(404)
     cancel_form = CancelForm(prefix="cancel")
-    try:
+    warnings = []
+    with commit_or_report() as outcome:
         if action == "cancel":
             if not cancel_form.validate_on_submit():
                 raise services.ElectionError(_("Give a reason for cancelling."))
             services.cancel(election, cancel_form.reason.data)
-            warnings = []
         elif action == "tally":
             services.run_tally(election, _user())
-            warnings = []
         else:
             warnings = ACTIONS[action](election) or []
-        db.session.commit()
-    except services.ElectionError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _dashboard(_election(election_id), status=exc.status, cancel_form=cancel_form)
+    if not outcome.ok:
+        flash(outcome.message, "danger")
+        return _dashboard(_election(election_id), status=outcome.status, cancel_form=cancel_form)
     for warning in warnings:
         flash(warning, "warning")
     if services.conflicted(election, _user()):
@@ -229,12 +226,10 @@ def transition(election_id: int, action: str):
 def remind(election_id: int):
     """Mail the units that have not voted yet."""
     election = _election(election_id)
-    try:
+    with commit_or_report() as outcome:
         sent = services.remind(election)
-        db.session.commit()
-    except services.ElectionError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    if not outcome.ok:
+        flash(outcome.message, "danger")
         return _back(election)
     flash(_("Reminder sent to %(n)s units.", n=sent), "success")
     return _back(election)
@@ -254,13 +249,11 @@ def nominate(election_id: int):
         return _dashboard(election, status=400, nomination_form=form)
     contest = db.session.get(Contest, form.contest_id.data)
     unit = db.session.get(MemberUnit, form.unit_id.data)
-    try:
+    with commit_or_report() as outcome:
         services.nominate(contest, unit, _user(), form.statement.data, by_council=True)
-        db.session.commit()
-    except services.ElectionError as exc:
-        db.session.rollback()
-        form.form_errors.append(exc.message)
-        return _dashboard(_election(election_id), status=exc.status, nomination_form=form)
+    if not outcome.ok:
+        form.form_errors.append(outcome.message)
+        return _dashboard(_election(election_id), status=outcome.status, nomination_form=form)
     flash(_("Nomination recorded."), "success")
     return _back(election)
 
@@ -273,16 +266,14 @@ def answer(candidate_id: int):
     election = candidate.contest.election
     answer = request.form.get("answer")
     accept = answer == "accept"
-    try:
+    with commit_or_report() as outcome:
         if answer not in ("accept", "decline"):
             raise services.ElectionError(_("Choose accept or decline."), 400)
         if election.state != NOMINATING:
             raise services.ElectionError(_("Nominations are not open."), 409)
         services.respond(candidate, _user(), accept, on_behalf=True)
-        db.session.commit()
-    except services.ElectionError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    if not outcome.ok:
+        flash(outcome.message, "danger")
     return _back(election)
 
 
@@ -292,14 +283,12 @@ def seats(contest_id: int):
     """Change the number of seats of an office (before voting opens)."""
     contest = db.get_or_404(Contest, contest_id)
     form = SeatsForm(prefix="seats")
-    try:
+    with commit_or_report() as outcome:
         if not form.validate_on_submit():
             raise services.ElectionError(_("Seats must be a whole number from 1."))
         services.set_contest_seats(contest, form.seats.data)
-        db.session.commit()
-    except services.ElectionError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    if not outcome.ok:
+        flash(outcome.message, "danger")
     return _back(contest.election)
 
 
@@ -310,7 +299,7 @@ def proxy(election_id: int):
     election = _election(election_id)
     form = ProxyForm(prefix="proxy")
     form.unit_id.choices = options([(e.unit_id, e.unit.display_name) for e in election.electorate])
-    try:
+    with commit_or_report() as outcome:
         if not form.validate_on_submit():
             raise services.ElectionError(_("Choose a unit and give a valid email."))
         entry = db.session.scalar(
@@ -325,9 +314,8 @@ def proxy(election_id: int):
             if user is None:
                 raise services.ElectionError(_("No account has this email."))
         services.set_proxy(entry, user)
-        db.session.commit()
+    if outcome.ok:
         flash(_("Proxy recorded."), "success")
-    except services.ElectionError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    else:
+        flash(outcome.message, "danger")
     return _back(election)

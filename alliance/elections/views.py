@@ -16,9 +16,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from alliance import clock
+from alliance.database import commit_or_report
 from alliance.elections import services
 from alliance.elections.forms import AnswerForm, NominationForm, VerifyForm, options
 from alliance.elections.models import (
@@ -32,6 +33,7 @@ from alliance.elections.models import (
     Election,
 )
 from alliance.extensions import db, limiter
+from alliance.members import acting
 from alliance.members.models import STATUS_ACTIVE, MemberUnit
 from alliance.page_cache import public_page
 
@@ -48,11 +50,16 @@ def get_election_or_404(election_id: int) -> Election:
     return election
 
 
-def _error(exc: services.ElectionError, template="elections/message.html", **ctx):
-    # Rendered before the rollback, which would expire what the page shows (and reload it).
-    page = render_template(template, message=exc.message, **ctx)
+def _message(election: Election | None, message: str, status: int):
+    """Render a refusal on the elections' message page, with its status."""
+    return render_template("elections/message.html", election=election, message=message), status
+
+
+def _error(exc: services.ElectionError, election: Election):
+    """Render a refusal that wrote nothing, before rolling back (which expires what it shows)."""
+    page = _message(election, exc.message, exc.status)
     db.session.rollback()
-    return page, exc.status
+    return page
 
 
 @bp.app_template_global()
@@ -168,8 +175,9 @@ def _choices_from_form() -> dict[str, str]:
 def vote(election_id: int):
     """Show the ballot, then a confirmation of the choices, then cast it and show the receipt."""
     election = get_election_or_404(election_id)
+    now = clock.db_now()
     try:
-        unit_id = services.ballot_unit_id(election, current_user, services.db_now())
+        unit_id = services.ballot_unit_id(election, current_user, now)
     except services.ElectionError as exc:
         return _error(exc, election=election)
     if request.method == "GET":
@@ -187,20 +195,15 @@ def vote(election_id: int):
             contests=_ballot_context(election),
             choices=clean,
         )
-    try:
-        receipt, participation = services.record_ballot(election, unit_id, current_user, clean)
-    except IntegrityError:
-        # Another request of the same unit won the race: the UNIQUE key refused this one.
-        db.session.rollback()
-        return _error(services.AlreadyVoted(), election=election)
     # What the receipt page shows stays loaded past the commit, so rendering it needs no second
     # transaction (on SQLite, a second write lock): one transaction per ballot, and the receipt
     # is shown only once the commit has succeeded. The session ends with this request.
     db.session().expire_on_commit = False
-    db.session.commit()
-    return render_template(
-        "elections/receipt.html", election=election, receipt=receipt, participation=participation
-    )
+    with commit_or_report() as outcome:
+        receipt = services.cast_ballot(election, current_user, clean, now)
+    if not outcome.ok:  # another request of the same unit won the race (AlreadyVoted)
+        return _message(election, outcome.message, outcome.status)
+    return render_template("elections/receipt.html", election=election, receipt=receipt)
 
 
 def _ballot_page(election: Election, unit_id: int, choices: dict, error: str | None = None):
@@ -252,16 +255,11 @@ def verify():
 def nominate(election_id: int):
     """Nominate a unit (one's own or another active unit) for an office."""
     election = get_election_or_404(election_id)
-    if services.nominating_unit_of(current_user) is None:
-        return render_template(
-            "elections/message.html",
-            election=election,
-            message=_("Only an active unit's admin or representative can nominate."),
-        ), 403
+    if acting.acting_unit(current_user, acting.ADMIN_OR_REPRESENTATIVE) is None:
+        message = _("Only an active unit's admin or representative can nominate.")
+        return _message(election, message, 403)
     if election.state != NOMINATING:
-        return render_template(
-            "elections/message.html", election=election, message=_("Nominations are not open.")
-        ), 409
+        return _message(election, _("Nominations are not open."), 409)
     form = NominationForm()
     form.contest_id.choices = options([(c.id, c.label) for c in election.contests])
     units = db.session.scalars(
@@ -271,15 +269,13 @@ def nominate(election_id: int):
     if form.validate_on_submit():
         contest = next(c for c in election.contests if c.id == form.contest_id.data)
         unit = db.session.get(MemberUnit, form.unit_id.data)
-        try:
+        with commit_or_report() as outcome:
             services.nominate(contest, unit, current_user, form.statement.data)
-            db.session.commit()
-        except services.ElectionError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
+        if not outcome.ok:
+            form.form_errors.append(outcome.message)
             return render_template(
                 "elections/nominate.html", election=election, form=form
-            ), exc.status
+            ), outcome.status
         flash(_("Nomination recorded; the nominee unit's admin is asked to accept."), "success")
         return redirect(url_for("elections.detail", election_id=election.id))
     return render_template("elections/nominate.html", election=election, form=form)
@@ -291,18 +287,15 @@ def answer(candidate_id: int):
     """Let the nominee unit's admin accept or decline a nomination."""
     candidate = db.get_or_404(Candidate, candidate_id)
     election = candidate.contest.election
-    if not candidate.unit.is_admin(current_user):
+    if not acting.holds(candidate.unit, current_user, acting.ADMIN):
         abort(403)
     form = AnswerForm()
     if not form.validate_on_submit():
-        return render_template(
-            "elections/message.html", election=election, message=_("Choose accept or decline.")
-        ), 400
-    try:
+        return _message(election, _("Choose accept or decline."), 400)
+    with commit_or_report() as outcome:
         services.respond(candidate, current_user, form.answer.data == "accept")
-        db.session.commit()
-    except services.ElectionError as exc:
-        return _error(exc, election=election)
+    if not outcome.ok:
+        return _message(election, outcome.message, outcome.status)
     flash(_("Your answer was recorded."), "success")
     return redirect(url_for("elections.detail", election_id=election.id))
 

@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+from alliance import clock
 from alliance.auth.models import ELECTION_OFFICER
 from alliance.elections import services
 from alliance.elections.models import Candidate, Election
@@ -42,7 +43,7 @@ def election_with_candidates(units, seats=2, candidates=3, stage=1, term=None, *
 def open_election(units, seats=2, candidates=3, **rules) -> Election:
     """Return an election whose voting is open now, electorate = every active unit."""
     election = election_with_candidates(units, seats, candidates, **rules)
-    now = services.db_now()
+    now = clock.db_now()
     election.voting_opens_at = now - timedelta(hours=1)
     election.voting_closes_at = now + timedelta(hours=1)
     services.confirm_candidates(election)
@@ -56,10 +57,10 @@ def candidate_ids(election) -> list[int]:
 
 
 def vote(election, unit, choices_by_index: dict[int, str]):
-    """Cast the unit's ballot through the service, choices given by candidate position."""
+    """Cast the unit's ballot through the service (choices by candidate index); return its code."""
     ids = candidate_ids(election)
     choices = {str(ids[i]): choice for i, choice in choices_by_index.items()}
-    return services.cast_ballot(election, unit.representative, choices)
+    return services.cast_ballot(election, unit.representative, choices).code
 
 
 def all_candidates():

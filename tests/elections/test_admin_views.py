@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from alliance import clock
 from alliance.auth.models import ELECTION_OFFICER, User
 from alliance.elections import services
 from alliance.elections.forms import to_local
@@ -92,7 +93,7 @@ def test_officer_runs_the_steps_through_the_screens(app, client, auth, officer):
     assert refused.status_code == 400
     assert "window" in refused.text or "投票时间" in refused.text
     with app.app_context():
-        now = services.db_now()
+        now = clock.db_now()
     opens = to_local(now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     closes = to_local(now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
     rules = {
@@ -213,7 +214,7 @@ def test_nomination_window_is_enforced(in_app):
     db.session.flush()
     services.open_nominations(election)
     officer = make_user(roles=(ELECTION_OFFICER,))
-    now = services.db_now()
+    now = clock.db_now()
     election.nominations_close_at = now - timedelta(seconds=1)
     with pytest.raises(services.ElectionError):
         services.nominate(election.contests[0], units[0], officer, None, by_council=True)

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from alliance import clock
 from alliance.elections import services
 from alliance.elections.models import (
     Ballot,
@@ -53,7 +54,7 @@ def test_stage2_sets_officers_and_tiers(in_app):
     units = make_voters(4)
     term = make_term(council=3, chair=1, vice_chair=1)
     stage1 = election_with_candidates(units, seats=3, candidates=3, term=term)
-    now = services.db_now()
+    now = clock.db_now()
     from datetime import timedelta
 
     stage1.voting_opens_at, stage1.voting_closes_at = (

@@ -5,9 +5,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from alliance import clock
 from alliance.auth.models import ELECTION_OFFICER, SECRETARIAT
 from alliance.elections import services
 from alliance.elections.models import Ballot, Election, Participation
+from alliance.elections.services import configuration
 from alliance.extensions import db
 from alliance.mail import OutboxMessage
 from alliance.members.models import ROLE_STAFF, Colleague
@@ -148,7 +150,7 @@ def test_delegated_unit_cannot_vote_itself_but_its_proxy_can(app, client, auth):
         from tests.elections.helpers import election_with_candidates
 
         election = election_with_candidates(units, seats=1, candidates=2, proxies_allowed=True)
-        now = services.db_now()
+        now = clock.db_now()
         election.voting_opens_at = now - timedelta(hours=1)
         election.voting_closes_at = now + timedelta(hours=1)
         services.confirm_candidates(election)
@@ -184,7 +186,7 @@ def test_proxy_refused_when_rules_do_not_allow(in_app):
 def test_window_enforced_on_server(app, client, auth, ready):
     with app.app_context():
         election = db.session.get(Election, ready["election"])
-        now = services.db_now()
+        now = clock.db_now()
         election.voting_opens_at = now + timedelta(minutes=5)
         db.session.commit()
     auth.login(ready["reps"][0], PASSWORD)
@@ -193,7 +195,7 @@ def test_window_enforced_on_server(app, client, auth, ready):
     assert client.post(url, data={f"c-{cand}": "approve", "step": "confirm"}).status_code == 403
     with app.app_context():
         election = db.session.get(Election, ready["election"])
-        now = services.db_now()
+        now = clock.db_now()
         election.voting_opens_at = now - timedelta(hours=2)
         election.voting_closes_at = now - timedelta(seconds=1)
         db.session.commit()
@@ -264,6 +266,18 @@ def test_close_early_refused_unless_everyone_voted(in_app):
         services.cast_ballot(election, unit.representative, {})
     services.close_voting(election)
     assert election.state == "voting_closed"
+
+
+def test_a_second_ballot_of_a_unit_is_refused_by_the_unique_key(in_app):
+    units = make_voters(2)
+    election = open_election(units, seats=1, candidates=1)
+    services.cast_ballot(election, units[0].representative, {})
+    db.session.commit()
+    with pytest.raises(services.AlreadyVoted) as refused:
+        services.cast_ballot(election, units[0].representative, {})
+    assert refused.value.status == 409
+    db.session.rollback()
+    assert _counts(in_app, election.id) == (1, 1)
 
 
 def test_vote_posts_are_rate_limited(make_app):
@@ -340,7 +354,7 @@ def test_vote_refused_when_the_frozen_config_no_longer_matches_its_hash(app, cli
             update(Election).where(Election.id == election.id).values(frozen_config=config)
         )
         db.session.commit()
-    services._frozen_cache.clear()  # a worker that has not read this election yet
+    configuration.clear_cache()  # a worker that has not read this election yet
     auth.login(ready["reps"][0], PASSWORD)
     cand = ready["cands"][0]
     url = f"/elections/{ready['election']}/vote"

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from alliance import clock
 from alliance.auth.demo import ensure_user
 from alliance.auth.models import ELECTION_OFFICER
 from alliance.demo import read_toml
@@ -81,7 +82,7 @@ def _run_past(election: Election, opens, voters, choose) -> None:
     voter_ids = {unit.id for unit in voters}
     election.electorate = [e for e in election.electorate if e.unit_id in voter_ids]
     services.check_candidates(election)
-    services._freeze(election)
+    services.freeze(election)
     ids = {c.unit.slug: str(c.id) for c in election.candidates()}
     for n, unit in enumerate(voters):
         choices = choose(n, ids)
@@ -136,7 +137,7 @@ def _first_term(data: dict, council: dict, eleven, units, officer) -> None:
 def _open_new_term(data: dict, eleven, units, officer) -> None:
     _term, election = _create(data)
     _nominate(election, COUNCIL, (*eleven, *data["extra_candidates"]), units, officer)
-    now = services.db_now().replace(microsecond=0)
+    now = clock.db_now().replace(microsecond=0)
     election.voting_opens_at = now - timedelta(hours=1)
     election.voting_closes_at = now + timedelta(days=14)
     services.confirm_candidates(election)

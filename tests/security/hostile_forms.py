@@ -17,6 +17,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from alliance import clock
 from alliance.admin.forms import AuditFilterForm, RolesForm, UserSearchForm
 from alliance.auth import forms as auth_forms
 from alliance.auth import services as auth_services
@@ -359,7 +360,7 @@ def build_hostile_world() -> World:
             voting.contests[0], candidate_unit, secretariat, "statement", by_council=True
         )
         election_services.respond(cand, secretariat, True, on_behalf=True)
-    now = election_services.db_now()
+    now = clock.db_now()
     voting.voting_opens_at = now - timedelta(hours=1)
     voting.voting_closes_at = now + timedelta(days=1)
     election_services.confirm_candidates(voting)

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import delete
 
+from alliance import clock
 from alliance.elections import services as election_services
 from alliance.elections.models import ElectorateEntry
 from alliance.extensions import db
@@ -45,7 +46,7 @@ def _with_candidates(term, title, units, secretariat):
 
 
 def _open_voting(election, only_unit_id=None):
-    now = election_services.db_now()
+    now = clock.db_now()
     election.voting_opens_at = now - timedelta(hours=1)
     election.voting_closes_at = now + timedelta(hours=2)
     election_services.confirm_candidates(election)

@@ -13,7 +13,6 @@ Callers use `from alliance.elections import services; services.cast_ballot(...)`
     ballot_file    the published ballot file and its verification
 """
 
-from alliance.clock import db_now
 from alliance.elections.services.ballot_file import build_ballot_file, verify_ballot_file
 from alliance.elections.services.configuration import (
     FrozenConfig,
@@ -30,12 +29,12 @@ from alliance.elections.services.counting import (
     run_tally,
 )
 from alliance.elections.services.lifecycle import (
-    _freeze,
     cancel,
     close_voting,
     confirm_candidates,
     create_election,
     create_term,
+    freeze,
     open_nominations,
     open_voting,
     set_contest_seats,
@@ -75,7 +74,7 @@ __all__ = [
     "ElectionError",
     "FrozenConfig",
     "Receipt",
-    "_freeze",  # the demo opens its past elections without a live window
+    "freeze",  # the demo opens its past elections without a live window
     "ballot_unit_id",
     "ballots_of",
     "build_ballot_file",
@@ -90,7 +89,6 @@ __all__ = [
     "conflicted",
     "create_election",
     "create_term",
-    "db_now",  # the demo and older callers; new code asks alliance.clock
     "electorate_entry",
     "frozen",
     "frozen_config",

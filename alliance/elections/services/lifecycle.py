@@ -128,10 +128,10 @@ def open_voting(election: Election) -> None:
     if election.voting_closes_at <= clock.db_now():
         raise ElectionError(_("The voting window has already ended."))
     check_candidates(election)
-    _freeze(election)
+    freeze(election)
 
 
-def _freeze(election: Election) -> None:
+def freeze(election: Election) -> None:
     """Store the canonical configuration and its hash and move to voting_open."""
     check_action(election, "open_voting")
     db.session.flush()

@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DEV_SECRET_KEY = "dev-only-insecure-key"  # noqa: S105 - used only with debug or testing on
 ENV_PREFIX = "ALLIANCE"
 # Values never repeated in an error message.
-_SECRET_NAMES = ("SECRET_KEY", "MAIL_PASSWORD", "DATABASE_URL", "SQLALCHEMY_DATABASE_URI")
+_SECRET_NAMES = ("SECRET_KEY", "DATA_KEY", "MAIL_PASSWORD", "DATABASE_URL", "SQLALCHEMY_DATABASE_URI")
 
 
 class ConfigurationError(RuntimeError):
@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     )
 
     SECRET_KEY: str | None = None
+    # Encrypts secrets at rest (alliance/crypto.py); required in production, apart from SECRET_KEY.
+    DATA_KEY: str | None = None
     # Unset: a SQLite file in the instance folder (create_app).
     SQLALCHEMY_DATABASE_URI: str | None = Field(None, validation_alias="DATABASE_URL")
 

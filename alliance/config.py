@@ -18,7 +18,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DEV_SECRET_KEY = "dev-only-insecure-key"  # noqa: S105 - used only with debug or testing on
 ENV_PREFIX = "ALLIANCE"
 # Values never repeated in an error message.
-_SECRET_NAMES = ("SECRET_KEY", "DATA_KEY", "MAIL_PASSWORD", "DATABASE_URL", "SQLALCHEMY_DATABASE_URI")
+_SECRET_NAMES = (
+    "SECRET_KEY",
+    "DATA_KEY",
+    "MAIL_PASSWORD",
+    "DATABASE_URL",
+    "SQLALCHEMY_DATABASE_URI",
+)
 
 
 class ConfigurationError(RuntimeError):

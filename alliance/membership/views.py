@@ -166,7 +166,7 @@ def load_unit(unit_id: int | None, *, admin: bool = False) -> MemberUnit | None:
         unit = db.get_or_404(MemberUnit, unit_id)
     allowed = unit.can_edit(user) if admin else (user.is_secretariat or acting.holds(unit, user))
     if admin and unit.status in CLOSED_STATUSES and not user.is_secretariat:
-        allowed = False  # a unit that withdrew or was removed is no longer kept by its people
+        allowed = False  # a unit that withdrew or was removed is no longer kept by its colleagues
     if not allowed:
         abort(403)
     return unit
@@ -300,16 +300,6 @@ def colleagues(unit_id: int | None):
     return _render_colleagues(unit, InviteForm())
 
 
-@bp.route("/my/unit/people", defaults={"unit_id": None})
-@bp.route("/my/units/<int:unit_id>/people")
-@login_required
-def old_colleagues_url(unit_id: int | None):
-    """Send the former address of the colleagues page to the new one, for whoever may see it."""
-    if unit_id is not None:
-        load_unit(unit_id)
-    return redirect(url_for("membership.colleagues", unit_id=unit_id), 301)
-
-
 def _render_colleagues(unit: MemberUnit, invite_form, status=200):
     colleagues = db.session.scalars(
         select(Colleague)
@@ -411,22 +401,6 @@ def make_representative(unit_id: int, colleague_id: int):
     )
 
 
-@bp.post(
-    "/my/units/<int:unit_id>/people/<int:colleague_id>/<any(role, remove, representative):action>"
-)
-@login_required
-def old_colleague_action_url(unit_id: int, colleague_id: int, action: str):
-    """Send a form posted to a former colleague-action address on to the new one (308)."""
-    _colleague_or_404(load_unit(unit_id, admin=True), colleague_id)
-    new = {
-        "role": "set_role",
-        "remove": "remove_colleague",
-        "representative": "make_representative",
-    }
-    target = url_for(f"membership.{new[action]}", unit_id=unit_id, colleague_id=colleague_id)
-    return redirect(target, 308)
-
-
 @bp.post("/my/units/<int:unit_id>/invitations/<int:invitation_id>/revoke")
 @login_required
 def revoke_invitation(unit_id: int, invitation_id: int):
@@ -481,3 +455,32 @@ def accept_invitation(token: str):
         flash(_("Welcome to %(unit)s.", unit=invitation.unit.display_name), "success")
         return redirect(url_for("membership.my_unit"))
     return render_template("membership/invitation.html", invitation=invitation, form=form)
+
+
+# Former addresses: the colleagues page was "people" ----------------------------------------
+
+
+@bp.route("/my/unit/people", defaults={"unit_id": None})
+@bp.route("/my/units/<int:unit_id>/people")
+@login_required
+def old_colleagues_url(unit_id: int | None):
+    """Send the former address of the colleagues page to the new one, for whoever may see it."""
+    if unit_id is not None:
+        load_unit(unit_id)
+    return redirect(url_for("membership.colleagues", unit_id=unit_id), 301)
+
+
+@bp.post(
+    "/my/units/<int:unit_id>/people/<int:colleague_id>/<any(role, remove, representative):action>"
+)
+@login_required
+def old_colleague_action_url(unit_id: int, colleague_id: int, action: str):
+    """Send a form posted to a former colleague-action address on to the new one (308)."""
+    _colleague_or_404(load_unit(unit_id, admin=True), colleague_id)
+    new = {
+        "role": "set_role",
+        "remove": "remove_colleague",
+        "representative": "make_representative",
+    }
+    target = url_for(f"membership.{new[action]}", unit_id=unit_id, colleague_id=colleague_id)
+    return redirect(target, 308)

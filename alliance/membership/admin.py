@@ -4,9 +4,10 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from alliance.clock import today_local
+from alliance.database import commit_or_report
 from alliance.extensions import db
 from alliance.members import credit_code as cc
 from alliance.members.models import MemberUnit
@@ -35,8 +36,12 @@ from alliance.permissions import secretariat_required
 bp = Blueprint("membership_admin", __name__)
 
 
-def _CONFLICT() -> str:  # noqa: N802 - reads like the constant message it returns
+def _conflict() -> str:
     return _("Someone else changed this at the same moment; reload the page and try again.")
+
+
+def _name_taken() -> str:
+    return _("Another unit took this name or credit code meanwhile.")
 
 
 def _actor():
@@ -77,7 +82,7 @@ def _render_application(application, note_form=None, reason_form=None, status=20
         application=application,
         note_form=note_form or NoteForm(),
         reason_form=reason_form or ReasonForm(),
-        may_admit=application.may_admit(services.today_local()),
+        may_admit=application.may_admit(today_local()),
         in_notice=application.status == APP_NOTICE,
     ), status
 
@@ -96,12 +101,10 @@ def advance(application_id: int):
     application = db.get_or_404(Application, application_id)
     form = NoteForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_report(conflict=_conflict()) as outcome:
             services.advance_application(application, _actor(), form.note.data)
-            db.session.commit()
-        except (services.MembershipError, IntegrityError) as error:
-            db.session.rollback()
-            form.form_errors.append(getattr(error, "message", None) or _CONFLICT())
+        if not outcome.ok:
+            form.form_errors.append(outcome.message)
             return _render_application(db.get_or_404(Application, application_id), form, None, 409)
         flash(_("The application is now: %(status)s.", status=application.status_label), "success")
         return redirect(url_for("membership_admin.application", application_id=application.id))
@@ -115,12 +118,10 @@ def reject(application_id: int):
     application = db.get_or_404(Application, application_id)
     form = ReasonForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_report(conflict=_conflict()) as outcome:
             services.reject_application(application, _actor(), form.reason.data)
-            db.session.commit()
-        except (services.MembershipError, IntegrityError) as error:
-            db.session.rollback()
-            form.form_errors.append(getattr(error, "message", None) or _CONFLICT())
+        if not outcome.ok:
+            form.form_errors.append(outcome.message)
             return _render_application(db.get_or_404(Application, application_id), None, form, 409)
         flash(_("The application has been rejected and the applicant informed."), "success")
         return redirect(url_for("membership_admin.application", application_id=application.id))
@@ -157,49 +158,35 @@ def _render_change_requests(error: str | None = None, code: int = 200):
     ), code
 
 
-def _decide(request_id: int, decide, message: str):
-    change = db.get_or_404(ChangeRequest, request_id)
-    try:
-        decide(change)
-        db.session.commit()
-    except services.MembershipError as error:
-        db.session.rollback()
-        return _render_change_requests(str(error.message), 409)
-    except IntegrityError:
-        db.session.rollback()
-        return _render_change_requests(
-            _("Another unit took this name or credit code meanwhile."), 409
-        )
-    flash(message, "success")
-    return redirect(url_for("membership_admin.change_requests"))
-
-
 @bp.post("/change-requests/<int:request_id>/approve")
 @secretariat_required
 def approve_change(request_id: int):
     """Publish the requested values."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    return _decide(
-        request_id,
-        lambda c: services.approve_change_request(c, _actor()),
-        _("The change has been approved and published."),
-    )
+    change = db.get_or_404(ChangeRequest, request_id)
+    with commit_or_report(conflict=_name_taken()) as outcome:
+        services.approve_change_request(change, _actor())
+    if not outcome.ok:
+        return _render_change_requests(outcome.message, outcome.status)
+    flash(_("The change has been approved and published."), "success")
+    return redirect(url_for("membership_admin.change_requests"))
 
 
 @bp.post("/change-requests/<int:request_id>/reject")
 @secretariat_required
 def reject_change(request_id: int):
     """Refuse the requested values with a reason; the old ones stay."""
-    db.get_or_404(ChangeRequest, request_id)
+    change = db.get_or_404(ChangeRequest, request_id)
     form = ReasonForm()
     if not form.validate_on_submit():
         return _render_change_requests(_("Give a reason for the rejection."), 400)
-    return _decide(
-        request_id,
-        lambda c: services.reject_change_request(c, _actor(), form.reason.data),
-        _("The change request has been rejected."),
-    )
+    with commit_or_report(conflict=_name_taken()) as outcome:
+        services.reject_change_request(change, _actor(), form.reason.data)
+    if not outcome.ok:
+        return _render_change_requests(outcome.message, outcome.status)
+    flash(_("The change request has been rejected."), "success")
+    return redirect(url_for("membership_admin.change_requests"))
 
 
 # Units -----------------------------------------------------------------------------------
@@ -264,7 +251,7 @@ def export(fmt: str):
     else:
         body = transfer.export_xlsx(units, lang)
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    stamp = services.today_local().isoformat()
+    stamp = today_local().isoformat()
     return Response(
         body,
         mimetype=mime,
@@ -296,12 +283,10 @@ def unit_status(unit_id: int):
     unit = db.get_or_404(MemberUnit, unit_id)
     form = StatusActionForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_report() as outcome:
             services.change_status(unit, form.action.data, form.reason.data, _actor())
-            db.session.commit()
-        except services.MembershipError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
+        if not outcome.ok:
+            form.form_errors.append(outcome.message)
             return _render_unit(db.get_or_404(MemberUnit, unit_id), form, None, 409)
         flash(_("Done; the unit's administrators have been informed."), "success")
         return redirect(url_for("membership_admin.unit", unit_id=unit.id))
@@ -315,12 +300,10 @@ def unit_tier(unit_id: int):
     unit = db.get_or_404(MemberUnit, unit_id)
     form = TierForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_report() as outcome:
             services.set_tier(unit, form.tier.data, form.reason.data, _actor())
-            db.session.commit()
-        except services.MembershipError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
+        if not outcome.ok:
+            form.form_errors.append(outcome.message)
             return _render_unit(db.get_or_404(MemberUnit, unit_id), None, form, 409)
         flash(_("The tier has been set; the unit's administrators have been informed."), "success")
         return redirect(url_for("membership_admin.unit", unit_id=unit.id))
@@ -337,14 +320,11 @@ def import_units():
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
+        with commit_or_report() as outcome:
             preview = transfer.make_preview(upload.filename or "", upload.read(), _actor())
-            db.session.commit()
-        except transfer.ImportFileError as error:
-            db.session.rollback()
-            form.file.errors = [str(error)]
-        else:
+        if outcome.ok:
             return redirect(url_for("membership_admin.import_preview", token=preview.token))
+        form.file.errors = [outcome.message]
     return render_template("membership/admin/import.html", form=form, columns=transfer.COLUMNS), (
         400 if form.errors else 200
     )
@@ -388,15 +368,11 @@ def import_confirm(token: str):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    conflict = _("The import could not be written; nothing was changed. Upload the file again.")
+    with commit_or_report(conflict=conflict) as outcome:
         counts = transfer.apply_preview(preview, _actor())
-        db.session.commit()
-    except (services.MembershipError, IntegrityError) as error:
-        db.session.rollback()
-        message = getattr(error, "message", None) or _(
-            "The import could not be written; nothing was changed. Upload the file again."
-        )
-        flash(message, "danger")
+    if not outcome.ok:
+        flash(outcome.message, "danger")
         preview = _preview_or_404(token)
         return render_template(
             "membership/admin/import_preview.html",

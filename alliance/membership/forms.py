@@ -20,20 +20,18 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
-    URL,
     DataRequired,
     Email,
     InputRequired,
     Length,
     NumberRange,
     Optional,
-    Regexp,
-    ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from alliance.auth.forms import confirm_password_field, new_password_field
 from alliance.forms import BaseForm
+from alliance.members.forms import CreditCode, HttpUrl
 from alliance.members.models import (
     DISTRICTS,
     ORG_TYPES,
@@ -45,20 +43,10 @@ from alliance.members.models import (
 )
 from alliance.membership import services
 
-HTTP_URL = Regexp(
-    r"(?i)^https?://", message=_l("Use an address that starts with http:// or https://.")
-)
-
 
 def _choices(mapping, blank=None):
     items = [SelectChoice(code, label) for code, label in mapping.items()]
     return ([SelectChoice("", blank)] if blank is not None else []) + items
-
-
-def _credit_code(_form, field):
-    message = services.credit_code_message(field.data or "")
-    if message:
-        raise ValidationError(message)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -73,7 +61,7 @@ class _UnitFields:
     name_en = StringField(_l("English name"), validators=[Optional(), Length(max=300)])
     credit_code = StringField(
         _l("Unified social credit code"),
-        validators=[DataRequired(), Length(max=30), _credit_code],
+        validators=[DataRequired(), Length(max=30), CreditCode()],
         description=_l("18 characters, as printed on the business licence."),
     )
     org_type = SelectField(_l("Type of organisation"), choices=_choices(ORG_TYPES))
@@ -88,7 +76,7 @@ class ApplicationForm(_UnitFields, BaseForm):
     email = EmailField(_l("Unit email"), validators=[Optional(), Email(), Length(max=254)])
     website = StringField(
         _l("Website"),
-        validators=[Optional(), Length(max=300), URL(message=_l("Enter a web address.")), HTTP_URL],
+        validators=[Optional(), Length(max=300), HttpUrl()],
     )
     intro_zh = TextAreaField(
         _l("Introduction (Chinese)"), validators=[Optional(), Length(max=5000)]
@@ -171,7 +159,7 @@ class ProfileForm(_UnitFields, BaseForm):
     email_visibility = SelectField(_l("Who sees the email"), choices=_choices(VISIBILITIES))
     website = StringField(
         _l("Website"),
-        validators=[Optional(), Length(max=300), URL(message=_l("Enter a web address.")), HTTP_URL],
+        validators=[Optional(), Length(max=300), HttpUrl()],
     )
     founded_year = IntegerField(
         _l("Founded in (year)"), validators=[Optional(), NumberRange(min=1800, max=2100)]

@@ -6,6 +6,7 @@ import re
 import secrets
 import zipfile
 from datetime import date, datetime
+from types import SimpleNamespace
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -14,11 +15,13 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
+from wtforms.validators import ValidationError
 
 from alliance import audit
-from alliance.database import utcnow
+from alliance.clock import now_utc, today_local
 from alliance.extensions import db
 from alliance.members import credit_code as cc
+from alliance.members.forms import HttpUrl, credit_code_message
 from alliance.members.models import (
     DISTRICTS,
     ORG_TYPES,
@@ -33,7 +36,7 @@ from alliance.members.models import (
 from alliance.membership.models import ImportPreview
 from alliance.membership.services import (
     FIELD_LABELS,
-    credit_code_message,
+    MembershipError,
     make_slug,
     record_history,
 )
@@ -138,8 +141,10 @@ def export_xlsx(units, lang: str) -> bytes:
 # Import ----------------------------------------------------------------------------------
 
 
-class ImportFileError(ValueError):
+class ImportFileError(MembershipError):
     """The file cannot be read as a table of units; the message says why."""
+
+    status = 400
 
 
 def _header_map() -> dict[str, str]:
@@ -278,7 +283,7 @@ def _parse_value(field: str, text: str, lookups: dict):
             return False, None
         return None, _l("Founding member must be yes or no, not “%(value)s”.", value=text)
     if field == "founded_year":
-        if not re.fullmatch(r"\d{4}", text) or not 1800 <= int(text) <= date.today().year:
+        if not re.fullmatch(r"\d{4}", text) or not 1800 <= int(text) <= today_local().year:
             return None, _l("“%(value)s” is not a founding year.", value=text)
         return int(text), None
     if field in ("joined_on", "valid_until"):
@@ -297,9 +302,19 @@ def _parse_value(field: str, text: str, lookups: dict):
             validate_email(text, check_deliverability=False)
         except EmailNotValidError:
             return None, _l("“%(value)s” is not an email address.", value=text)
-    if field == "website" and not re.match(r"https?://[^\s/$.?#].[^\s]*$", text, re.IGNORECASE):
-        return None, _l("The website must be an http:// or https:// address.")
+    if field == "website":
+        return _website(text)
     return text, None
+
+
+def _website(text: str):
+    """Check a website cell with the rule every form uses; return (value, error or None)."""
+    cell = SimpleNamespace(data=text)
+    try:
+        HttpUrl()(None, cell)
+    except ValidationError as error:
+        return None, str(error)
+    return cell.data, None
 
 
 def plan(records: list[dict]) -> tuple[list[dict], bool]:
@@ -401,8 +416,6 @@ def make_preview(filename: str, content: bytes, actor) -> ImportPreview:
 
 def apply_preview(preview: ImportPreview, actor) -> dict[str, int]:
     """Write a confirmed preview: re-plan against the current data, refuse if anything changed."""
-    from alliance.membership.services import MembershipError
-
     if preview.applied_at is not None:
         raise MembershipError(_l("This import has already been carried out."))
     records = [{"line": r["line"], "cells": r["cells"]} for r in preview.rows]
@@ -435,7 +448,7 @@ def apply_preview(preview: ImportPreview, actor) -> dict[str, int]:
                 record_history(
                     unit, field, _jsonable(old), _jsonable(values[field]), actor, "import"
                 )
-    preview.applied_at = utcnow()
+    preview.applied_at = now_utc()
     audit.record(
         "membership.import",
         preview,

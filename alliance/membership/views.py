@@ -13,14 +13,16 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from alliance.auth import services as auth_services
 from alliance.auth.views import start_session
+from alliance.clock import now_utc
+from alliance.database import ServiceError, commit_or_report
 from alliance.extensions import db, limiter
 from alliance.i18n import is_english
+from alliance.members import acting
 from alliance.members.models import (
     STATUS_REMOVED,
     STATUS_WITHDRAWN,
@@ -68,7 +70,7 @@ def _invite_limit() -> str:
     return current_app.config["INVITE_RATE_LIMIT"]
 
 
-def _form_error(form, error: services.MembershipError) -> None:
+def _form_error(form, error: ServiceError) -> None:
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]
@@ -119,7 +121,10 @@ def apply():
                 "contact_phone",
             )
         }
-        try:
+        conflict = _(
+            "A unit with this name or credit code, or an account with this email, was registered a moment ago."
+        )
+        with commit_or_report(conflict=conflict) as outcome:
             if signed_in:
                 applicant = current_user._get_current_object()
             else:
@@ -130,17 +135,8 @@ def apply():
                     locale="en" if is_english() else "zh_Hans_CN",
                 )
             services.submit_application(unit_data, licence, applicant)
-            db.session.commit()
-        except services.MembershipError as error:
-            db.session.rollback()
-            _form_error(form, error)
-        except IntegrityError:
-            db.session.rollback()
-            form.form_errors.append(
-                _(
-                    "A unit with this name or credit code, or an account with this email, was registered a moment ago."
-                )
-            )
+        if not outcome.ok:
+            _form_error(form, outcome.error)
         else:
             if not signed_in:
                 start_session(applicant)
@@ -158,20 +154,19 @@ def apply():
 def load_unit(unit_id: int | None, *, admin: bool = False) -> MemberUnit | None:
     """Return the unit for a self-service page: 404 if missing, 403 if the user may not.
 
-    Without an id it is the signed-in user's own unit (None when they have none). People of
-    the unit may view it; its admins and the secretariat may change it.
+    Without an id it is the signed-in user's own unit (None when they have none). Colleagues
+    of the unit may view it; its admins and the secretariat may change it.
     """
     user = current_user._get_current_object()
     if unit_id is None:
-        membership = user.colleague
-        if membership is None:
+        unit = acting.unit_of(user)
+        if unit is None:
             return None
-        unit = membership.unit
     else:
         unit = db.get_or_404(MemberUnit, unit_id)
-    allowed = unit.can_edit(user) if admin else (user.is_secretariat or unit.role_of(user))
+    allowed = unit.can_edit(user) if admin else (user.is_secretariat or acting.holds(unit, user))
     if admin and unit.status in CLOSED_STATUSES and not user.is_secretariat:
-        allowed = False  # a unit that withdrew or was removed is no longer kept by its people
+        allowed = False  # a unit that withdrew or was removed is no longer kept by its colleagues
     if not allowed:
         abort(403)
     return unit
@@ -235,7 +230,8 @@ def my_unit(unit_id: int | None):
             for entry in form.certifications
             if entry.held.data and (entry.certification_id.data or "").isdigit()
         ]
-        try:
+        conflict = _("Another change was saved at the same moment; try again.")
+        with commit_or_report(conflict=conflict) as outcome:
             change = services.update_profile(
                 unit,
                 data,
@@ -243,13 +239,8 @@ def my_unit(unit_id: int | None):
                 service_line_ids=form.service_lines.data or [],
                 certifications=certifications,
             )
-            db.session.commit()
-        except services.MembershipError as error:
-            db.session.rollback()
-            _form_error(form, error)
-        except IntegrityError:
-            db.session.rollback()
-            form.form_errors.append(_("Another change was saved at the same moment; try again."))
+        if not outcome.ok:
+            _form_error(form, outcome.error)
         else:
             flash(_("The profile has been saved."), "success")
             if change is not None:
@@ -298,19 +289,19 @@ def history(unit_id: int | None):
     )
 
 
-@bp.route("/my/unit/people", defaults={"unit_id": None})
-@bp.route("/my/units/<int:unit_id>/people")
+@bp.route("/my/unit/colleagues", defaults={"unit_id": None})
+@bp.route("/my/units/<int:unit_id>/colleagues")
 @login_required
-def people(unit_id: int | None):
-    """List the unit's people; admins invite, remove and change roles here."""
+def colleagues(unit_id: int | None):
+    """List the unit's colleagues; admins invite, remove and change roles here."""
     unit = load_unit(unit_id)
     if unit is None:
         return _no_unit()
-    return _render_people(unit, InviteForm())
+    return _render_colleagues(unit, InviteForm())
 
 
-def _render_people(unit: MemberUnit, invite_form, status=200):
-    memberships = db.session.scalars(
+def _render_colleagues(unit: MemberUnit, invite_form, status=200):
+    colleagues = db.session.scalars(
         select(Colleague)
         .where(Colleague.unit_id == unit.id)
         .options(selectinload(Colleague.user))
@@ -326,14 +317,14 @@ def _render_people(unit: MemberUnit, invite_form, status=200):
         .order_by(Invitation.id.desc())
     ).all()
     return render_template(
-        "membership/people.html",
+        "membership/colleagues.html",
         unit=unit,
-        memberships=memberships,
+        colleagues=colleagues,
         invitations=invitations,
         invite_form=invite_form,
         role_form=RoleForm(),
         can_edit=unit.can_edit(current_user),
-        now=services.utcnow(),
+        now=now_utc(),
     ), status
 
 
@@ -345,70 +336,68 @@ def invite(unit_id: int):
     unit = load_unit(unit_id, admin=True)
     form = InviteForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_report() as outcome:
             services.invite(
                 unit, form.email.data, form.role.data, current_user._get_current_object()
             )
-            db.session.commit()
-        except services.MembershipError as error:
-            db.session.rollback()
-            _form_error(form, error)
+        if not outcome.ok:
+            _form_error(form, outcome.error)
         else:
             flash(_("The invitation has been sent to %(email)s.", email=form.email.data), "success")
-            return redirect(url_for("membership.people", unit_id=unit.id))
-    return _render_people(unit, form, 400)
+            return redirect(url_for("membership.colleagues", unit_id=unit.id))
+    return _render_colleagues(unit, form, 400)
 
 
-def _membership_or_404(unit: MemberUnit, membership_id: int) -> Colleague:
+def _colleague_or_404(unit: MemberUnit, colleague_id: int) -> Colleague:
     return db.one_or_404(
-        select(Colleague).where(Colleague.id == membership_id, Colleague.unit_id == unit.id)
+        select(Colleague).where(Colleague.id == colleague_id, Colleague.unit_id == unit.id)
     )
 
 
-def _people_action(unit_id: int, membership_id: int, action) -> object:
+def _colleague_action(unit_id: int, colleague_id: int, action) -> object:
     unit = load_unit(unit_id, admin=True)
-    membership = _membership_or_404(unit, membership_id)
-    try:
-        action(unit, membership)
-        db.session.commit()
-    except services.MembershipError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(url_for("membership.people", unit_id=unit.id))
+    colleague = _colleague_or_404(unit, colleague_id)
+    with commit_or_report() as outcome:
+        action(unit, colleague)
+    if not outcome.ok:
+        flash(outcome.message, "danger")
+        return redirect(url_for("membership.colleagues", unit_id=unit.id))
     flash(_("Saved."), "success")
-    if unit.role_of(current_user) is None and not current_user.is_secretariat:
+    if not acting.holds(unit, current_user) and not current_user.is_secretariat:
         return redirect(url_for("main.index"))
-    return redirect(url_for("membership.people", unit_id=unit.id))
+    return redirect(url_for("membership.colleagues", unit_id=unit.id))
 
 
-@bp.post("/my/units/<int:unit_id>/people/<int:membership_id>/role")
+@bp.post("/my/units/<int:unit_id>/colleagues/<int:colleague_id>/role")
 @login_required
-def set_role(unit_id: int, membership_id: int):
+def set_role(unit_id: int, colleague_id: int):
     """Change a colleague's role (hand admin over)."""
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
     user = current_user._get_current_object()
-    return _people_action(
-        unit_id, membership_id, lambda u, m: services.set_role(u, m, form.role.data, user)
+    return _colleague_action(
+        unit_id, colleague_id, lambda u, c: services.set_role(u, c, form.role.data, user)
     )
 
 
-@bp.post("/my/units/<int:unit_id>/people/<int:membership_id>/remove")
+@bp.post("/my/units/<int:unit_id>/colleagues/<int:colleague_id>/remove")
 @login_required
-def remove_member(unit_id: int, membership_id: int):
+def remove_colleague(unit_id: int, colleague_id: int):
     """Remove a colleague from the unit."""
     user = current_user._get_current_object()
-    return _people_action(unit_id, membership_id, lambda u, m: services.remove_member(u, m, user))
+    return _colleague_action(
+        unit_id, colleague_id, lambda u, c: services.remove_colleague(u, c, user)
+    )
 
 
-@bp.post("/my/units/<int:unit_id>/people/<int:membership_id>/representative")
+@bp.post("/my/units/<int:unit_id>/colleagues/<int:colleague_id>/representative")
 @login_required
-def make_representative(unit_id: int, membership_id: int):
+def make_representative(unit_id: int, colleague_id: int):
     """Name this colleague the unit's representative (会员代表)."""
     user = current_user._get_current_object()
-    return _people_action(
-        unit_id, membership_id, lambda u, m: services.set_representative(u, m.user, user)
+    return _colleague_action(
+        unit_id, colleague_id, lambda u, c: services.set_representative(u, c.user, user)
     )
 
 
@@ -420,17 +409,20 @@ def revoke_invitation(unit_id: int, invitation_id: int):
     invitation = db.one_or_404(
         select(Invitation).where(Invitation.id == invitation_id, Invitation.unit_id == unit.id)
     )
-    services.revoke_invitation(invitation, current_user._get_current_object())
-    db.session.commit()
-    flash(_("The invitation has been withdrawn."), "success")
-    return redirect(url_for("membership.people", unit_id=unit.id))
+    with commit_or_report() as outcome:
+        services.revoke_invitation(invitation, current_user._get_current_object())
+    if outcome.ok:
+        flash(_("The invitation has been withdrawn."), "success")
+    else:
+        flash(outcome.message, "danger")
+    return redirect(url_for("membership.colleagues", unit_id=unit.id))
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     """Join a unit through an invitation: create an account, or attach the signed-in one."""
     invitation = services.invitation_for_token(token)
-    if invitation is None or not invitation.is_usable(services.utcnow()):
+    if invitation is None or not invitation.is_usable(now_utc()):
         return render_template("membership/invitation_invalid.html"), 404
     existing = auth_services.find_user_by_email(invitation.email)
     if current_user.is_authenticated:
@@ -452,19 +444,43 @@ def accept_invitation(token: str):
                 form.display_name.data,
                 locale="en" if is_english() else "zh_Hans_CN",
             )
-        try:
+        conflict = _("Your account already belongs to a member unit.")
+        with commit_or_report(conflict=conflict) as outcome:
             services.accept_invitation(invitation, user)
-            db.session.commit()
-        except services.MembershipError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            return render_template("membership/invitation.html", invitation=invitation), 409
-        except IntegrityError:
-            db.session.rollback()
-            flash(_("Your account already belongs to a member unit."), "danger")
+        if not outcome.ok:
+            flash(outcome.message, "danger")
             return render_template("membership/invitation.html", invitation=invitation), 409
         if form is not None:
             start_session(user)
         flash(_("Welcome to %(unit)s.", unit=invitation.unit.display_name), "success")
         return redirect(url_for("membership.my_unit"))
     return render_template("membership/invitation.html", invitation=invitation, form=form)
+
+
+# Former addresses: the colleagues page was "people" ----------------------------------------
+
+
+@bp.route("/my/unit/people", defaults={"unit_id": None})
+@bp.route("/my/units/<int:unit_id>/people")
+@login_required
+def old_colleagues_url(unit_id: int | None):
+    """Send the former address of the colleagues page to the new one, for whoever may see it."""
+    if unit_id is not None:
+        load_unit(unit_id)
+    return redirect(url_for("membership.colleagues", unit_id=unit_id), 301)
+
+
+@bp.post(
+    "/my/units/<int:unit_id>/people/<int:colleague_id>/<any(role, remove, representative):action>"
+)
+@login_required
+def old_colleague_action_url(unit_id: int, colleague_id: int, action: str):
+    """Send a form posted to a former colleague-action address on to the new one (308)."""
+    _colleague_or_404(load_unit(unit_id, admin=True), colleague_id)
+    new = {
+        "role": "set_role",
+        "remove": "remove_colleague",
+        "representative": "make_representative",
+    }
+    target = url_for(f"membership.{new[action]}", unit_id=unit_id, colleague_id=colleague_id)
+    return redirect(target, 308)

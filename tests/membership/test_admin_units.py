@@ -285,7 +285,7 @@ def test_import_is_all_or_nothing(sec, app, world):
     actions = [r[1] for r in rows]
     assert actions == ["create", "refuse", "refuse", "refuse", "refuse"]
     assert "中文名称" in rows[1][2][0]
-    assert "I、O、S、V、Z" in rows[2][2][0]
+    assert "代码中含有“I”" in rows[2][2][0]
     assert len(rows[3][2]) == 2
     assert "第 2 行" in rows[4][2][0]
     page = sec.get(f"/admin/units/import/{token}")
@@ -379,7 +379,7 @@ def test_warning_keeps_the_status_and_is_recorded(sec, app, world):
     assert "membership.unit_warn" in audit_actions(app)
 
 
-def test_removed_units_people_can_no_longer_edit(client, auth, app, world):
+def test_removed_units_colleagues_can_no_longer_edit(client, auth, app, world):
     with app.app_context():
         db.session.get(MemberUnit, world["unit_a"]).status = STATUS_REMOVED
         db.session.commit()
@@ -446,13 +446,13 @@ def test_secretariat_pages_refuse_others(client, auth, world, path):
     "path",
     [
         "/my/units/1/invite",
-        "/my/units/1/people/1/role",
-        "/my/units/1/people/1/remove",
-        "/my/units/1/people/1/representative",
+        "/my/units/1/colleagues/1/role",
+        "/my/units/1/colleagues/1/remove",
+        "/my/units/1/colleagues/1/representative",
         "/my/units/1/invitations/1/revoke",
     ],
 )
-def test_people_actions_need_sign_in(client, path):
+def test_colleague_actions_need_sign_in(client, path):
     response = client.post(path, data={"role": "staff", "email": "x@example.org"})
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 

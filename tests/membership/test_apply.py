@@ -98,7 +98,7 @@ def test_member_of_a_unit_cannot_apply(client, auth, world):
     [
         ("91350200MA3", "18 位"),
         (CODE[:-1] + ("0" if CODE[-1] != "0" else "1"), "校验"),
-        ("91350200MA3IO5SV2Z", "I、O、S、V、Z"),
+        ("91350200MA3IO5SV2Z", "代码中含有“I”"),
     ],
 )
 def test_invalid_credit_code_says_what_is_wrong(client, app, code, message):

@@ -73,7 +73,7 @@ def test_user_without_unit_is_pointed_to_apply(client, auth, world):
     page = client.get("/my/unit")
     assert page.status_code == 200 and "/apply" in page.text
     assert client.get("/my/unit/history").status_code == 200
-    assert client.get("/my/unit/people").status_code == 200
+    assert client.get("/my/unit/colleagues").status_code == 200
 
 
 def test_direct_fields_publish_at_once_and_land_in_history(client, auth, app, world):
@@ -255,7 +255,7 @@ def test_tier_status_and_founding_cannot_be_posted(client, auth, app, world):
         assert unit.representative_id == world["admin_a"] and unit.joined_on is None
 
 
-@pytest.mark.parametrize("suffix", ["", "/history", "/people"])
+@pytest.mark.parametrize("suffix", ["", "/history", "/colleagues"])
 def test_another_units_admin_gets_403(client, auth, world, suffix):
     auth.login("admin-b@example.org", PASSWORD)
     assert client.get(f"/my/units/{world['unit_a']}{suffix}").status_code == 403
@@ -275,7 +275,9 @@ def test_staff_cannot_read_history(client, auth, world):
     assert client.get("/my/unit/history").status_code == 403
 
 
-@pytest.mark.parametrize("path", ["/my/unit", "/my/unit/history", "/my/unit/people", "/my/units/1"])
+@pytest.mark.parametrize(
+    "path", ["/my/unit", "/my/unit/history", "/my/unit/colleagues", "/my/units/1"]
+)
 def test_self_service_needs_sign_in(client, path):
     response = client.get(path)
     assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -6,8 +6,10 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import event, func, select
 
-from alliance import demo
+from alliance import clock, demo
 from alliance.extensions import db
+from alliance.members import credit_code
+from alliance.members.forms import credit_code_message
 from alliance.members.models import MemberUnit
 from alliance.membership import services
 from alliance.membership.models import (
@@ -27,16 +29,16 @@ from tests.factories import make_unit
     [
         ("914403001922038216", None),
         ("9144030071526726XG", None),
-        ("914403001922038217", "check character"),
-        ("9144030071526726XH", "check character"),
-        ("91440300192203821", "has 18 characters; this one has 17"),
-        ("91440300I922038216", "(I)"),
+        ("914403001922038217", "(the check character) does not match the other 17"),
+        ("9144030071526726XH", "(the check character) does not match the other 17"),
+        ("91440300192203821", "has exactly 18 characters (this one has 17)"),
+        ("91440300I922038216", "contains “I”"),
         ("9144030071526726xg", None),  # lower case is normalised
     ],
 )
 def test_credit_code_messages(app, code, expected):
     with app.test_request_context(), force_locale("en"):
-        message = services.credit_code_message(code)
+        message = credit_code_message(credit_code.normalize(code))
         if expected is None:
             assert message is None
         else:
@@ -72,13 +74,13 @@ def test_public_notice_uses_constant_queries(app, client):
         return page, len(statements)
 
     with app.app_context():
-        make_unit("厦门示例新会员一公司", joined_on=services.today_local())
+        make_unit("厦门示例新会员一公司", joined_on=clock.today_local())
         db.session.commit()
     page, few = count()
     assert "厦门示例新会员一公司" in page.text
     with app.app_context():
         for i in range(8):
-            make_unit(f"厦门示例新会员{i}号公司", joined_on=services.today_local())
+            make_unit(f"厦门示例新会员{i}号公司", joined_on=clock.today_local())
         db.session.commit()
     page, many = count()
     assert many == few
@@ -87,7 +89,7 @@ def test_public_notice_uses_constant_queries(app, client):
 
 def test_founding_units_are_not_in_the_public_notice(app):
     with app.test_request_context():
-        make_unit("厦门示例创始公司", is_founding=True, joined_on=services.today_local())
+        make_unit("厦门示例创始公司", is_founding=True, joined_on=clock.today_local())
         make_unit("厦门示例旧会员公司", joined_on=date(2015, 1, 1))
         db.session.commit()
         assert services.public_notice()["admitted"] == []

@@ -281,8 +281,8 @@ def build_hostile_world() -> World:
     objects["h_unit_name"] = unit.name_zh
     objects["h_unit_code"] = unit.credit_code
     objects["h_unit_org_type"] = unit.org_type or "enterprise"
-    objects["h_staff_membership"] = users["own_unit_staff"].colleague.id
-    objects["h_other_membership"] = users["other_unit_member"].colleague.id
+    objects["h_staff_colleague"] = users["own_unit_staff"].colleague.id
+    objects["h_other_colleague"] = users["other_unit_member"].colleague.id
 
     # Taxonomy: one service line and one certification to edit.
     if db.session.scalar(sa.select(ServiceLine).limit(1)) is None:
@@ -323,7 +323,7 @@ def build_hostile_world() -> World:
         unit=unit,
         email="h-invitee@example.org",
         role="staff",
-        token_hash=membership_services._hash_token(token),
+        token_hash=membership_services.hash_token(token),
         invited_by_id=world.users["own_unit_admin"],
         expires_at=utcnow() + timedelta(days=7),
     )
@@ -859,11 +859,11 @@ def _features() -> list[FormCase]:
             "own_unit_admin",
             {"role": "staff"},
             membership_forms.RoleForm,
-            args=lambda w: {"unit_id": w.unit, "membership_id": w.objects["h_staff_membership"]},
+            args=lambda w: {"unit_id": w.unit, "colleague_id": w.objects["h_staff_colleague"]},
             success="/my/units/",
             foreign_args=lambda w: {
                 "unit_id": w.unit,
-                "membership_id": w.objects["h_other_membership"],
+                "colleague_id": w.objects["h_other_colleague"],
             },
             closed=("role",),
         ),

@@ -4,8 +4,8 @@ history, colleagues and invitations, and the secretariat's queue, unit tools and
 Rules (issue 3 and the domain notes):
 - anyone may apply; an invitation link is for the invited address only (here an address without
   an account, so only an anonymous visitor may use it: every signed-in account is refused);
-- the unit's people (admin, staff, representative) and the secretariat see its self-service
-  profile and its people; its admins and the secretariat edit the profile, invite, change roles,
+- the unit's colleagues (admin, staff, representative) and the secretariat see its self-service
+  profile and its colleagues (also through the former /people addresses, which redirect); its admins and the secretariat edit the profile, invite, change roles,
   remove colleagues, name the representative and withdraw invitations;
 - the history is readable by the unit's admins and the secretariat;
 - the application queue, change requests, unit list, discipline, tier and import/export are
@@ -59,13 +59,13 @@ def build(world, people) -> None:
     change = membership_services.update_profile(unit, {"name_en": "Renamed Example Unit"}, admin)
     # An invitation of the owning unit to an address that has no account yet.
     invitation = membership_services.invite(unit, "invitee@example.org", "staff", admin)
-    invitation.token_hash = membership_services._hash_token(INVITATION_TOKEN)
+    invitation.token_hash = membership_services.hash_token(INVITATION_TOKEN)
     # An import preview the secretariat made (the unit's own export: nothing to change).
     preview = transfer.make_preview("units.csv", transfer.export_csv([unit], "en"), secretariat)
     db.session.flush()
-    memberships = {
-        m.user_id: m.id
-        for m in db.session.scalars(select(Colleague).where(Colleague.unit_id == unit.id))
+    colleagues = {
+        c.user_id: c.id
+        for c in db.session.scalars(select(Colleague).where(Colleague.unit_id == unit.id))
     }
     world.objects.update(
         application=application.id,
@@ -73,8 +73,8 @@ def build(world, people) -> None:
         invitation=invitation.id,
         invitation_token=INVITATION_TOKEN,
         import_token=preview.token,
-        staff_membership=memberships[people["own_unit_staff"].id],
-        representative_membership=memberships[people["representative"].id],
+        staff_colleague=colleagues[people["own_unit_staff"].id],
+        representative_colleague=colleagues[people["representative"].id],
     )
 
 
@@ -83,11 +83,11 @@ def _unit(w) -> dict:
 
 
 def _staff(w) -> dict:
-    return {"unit_id": w.unit, "membership_id": w.objects["staff_membership"]}
+    return {"unit_id": w.unit, "colleague_id": w.objects["staff_colleague"]}
 
 
 def _representative(w) -> dict:
-    return {"unit_id": w.unit, "membership_id": w.objects["representative_membership"]}
+    return {"unit_id": w.unit, "colleague_id": w.objects["representative_colleague"]}
 
 
 ENTRIES = {
@@ -106,7 +106,12 @@ ENTRIES = {
         data=lambda w: {"short_name": "示例"},
     ),
     "membership.history": Access({"GET": OWN_UNIT_ADMIN}, args=_unit),
-    "membership.people": Access({"GET": OWN_UNIT_OR_SECRETARIAT}, args=_unit),
+    "membership.colleagues": Access({"GET": OWN_UNIT_OR_SECRETARIAT}, args=_unit),
+    "membership.old_colleagues_url": Access(
+        {"GET": OWN_UNIT_OR_SECRETARIAT},
+        args=_unit,
+        note="the former /people address: a 301 to the colleagues page for those who may see it",
+    ),
     "membership.invite": Access(
         {"POST": OWN_UNIT_ADMIN},
         args=_unit,
@@ -115,7 +120,13 @@ ENTRIES = {
     "membership.set_role": Access(
         {"POST": OWN_UNIT_ADMIN}, args=_staff, data=lambda w: {"role": "staff"}
     ),
-    "membership.remove_member": Access(
+    "membership.old_colleague_action_url": Access(
+        {"POST": OWN_UNIT_ADMIN},
+        args=lambda w: {**_staff(w), "action": "role"},
+        data=lambda w: {"role": "staff"},
+        note="the former /people/<id>/<action> address: a 308 to the new one for the unit's admins",
+    ),
+    "membership.remove_colleague": Access(
         {"POST": OWN_UNIT_ADMIN},
         args=_representative,
         note="the representative cannot be removed: allowed roles get the refusal flash",

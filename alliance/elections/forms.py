@@ -18,10 +18,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from alliance.clock import SHANGHAI
 from alliance.elections.models import BALLOT_FORMS, BASES, COMPARATORS, OFFICES
 from alliance.forms import BaseForm
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def to_utc(local: datetime | None) -> datetime | None:

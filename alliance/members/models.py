@@ -93,8 +93,8 @@ def normalize_name(name: str) -> str:
 def _belongs_to_active_unit(user) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    membership = getattr(user, "colleague", None)
-    return membership is not None and membership.unit.status == STATUS_ACTIVE
+    colleague = user.colleague
+    return colleague is not None and colleague.unit.status == STATUS_ACTIVE
 
 
 class MemberUnit(db.Model):
@@ -206,10 +206,10 @@ class MemberUnit(db.Model):
 
     def role_of(self, user) -> str | None:
         """Return the user's role in this unit ('admin', 'staff') or None."""
-        membership = getattr(user, "colleague", None)
-        if membership is None or membership.unit_id != self.id:
+        colleague = getattr(user, "colleague", None)  # anonymous users have none
+        if colleague is None or colleague.unit_id != self.id:
             return None
-        return membership.role
+        return colleague.role
 
     def is_admin(self, user) -> bool:
         return self.role_of(user) == ROLE_ADMIN

@@ -9,6 +9,8 @@ from flask import Response, request
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 
+from alliance.database import ServiceError
+
 ALLOWED_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 MAX_BYTES = 2 * 1024 * 1024
 MAX_SIDE = 4000
@@ -16,12 +18,10 @@ MAX_SIDE = 4000
 Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
 
 
-class ImageRejected(ValueError):
+class ImageRejected(ServiceError):
     """The upload is not an acceptable image; `message` says why, in the reader's language."""
 
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+    status = 400
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from alliance.admin.forms import AuditFilterForm, RolesForm, UserSearchForm
 from alliance.audit import AuditEvent
 from alliance.auth import services as auth_services
 from alliance.auth.models import ELECTION_OFFICER, SECRETARIAT, User
+from alliance.database import commit_or_report
 from alliance.extensions import db
 from alliance.mail import OutboxMessage
 from alliance.pagination import paginate
@@ -109,17 +110,17 @@ def user_detail(user_id: int):
             roles = {SECRETARIAT} if form.secretariat.data else set()
             if form.election_officer.data:
                 roles.add(ELECTION_OFFICER)
-            auth_services.set_roles(user, roles)
-            if user.active != form.active.data:
-                user.active = form.active.data
-                user.rotate_nonce()
-                audit.record(
-                    "user.activated" if user.active else "user.deactivated",
-                    user,
-                    old={"active": not user.active},
-                    new={"active": user.active},
-                )
-            db.session.commit()
+            with commit_or_report():
+                auth_services.set_roles(user, roles)
+                if user.active != form.active.data:
+                    user.active = form.active.data
+                    user.rotate_nonce()
+                    audit.record(
+                        "user.activated" if user.active else "user.deactivated",
+                        user,
+                        old={"active": not user.active},
+                        new={"active": user.active},
+                    )
             flash(_("Saved."), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return render_template("admin/user.html", user=user, form=form)

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from alliance.auth.services import is_safe_next
+from alliance.database import commit_or_report
 from alliance.extensions import db, limiter
 from alliance.page_cache import public_page
 
@@ -41,8 +42,8 @@ def set_language():
         return render_template("errors/error.html", code=400, message=_("Unknown language.")), 400
     session["lang"] = lang
     if current_user.is_authenticated and current_user.locale != lang:
-        current_user.locale = lang
-        db.session.commit()
+        with commit_or_report():
+            current_user.locale = lang
     target = request.form.get("next")
     return redirect(target if is_safe_next(target) else url_for("main.index"))
 

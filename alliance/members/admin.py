@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from alliance.database import commit_or_report
 from alliance.extensions import db
 from alliance.members import services
 from alliance.members.forms import CertificationForm, ServiceLineForm
@@ -44,8 +45,8 @@ def taxonomy_edit(kind, item_id=None):
         if services.code_taken(model, form.code.data, item):
             form.code.errors.append(_("Another entry already uses this code."))
         else:
-            services.save_taxonomy_item(model, item, form.data)
-            db.session.commit()
+            with commit_or_report():
+                services.save_taxonomy_item(model, item, form.data)
             flash(_("The taxonomy has been saved."), "success")
             return redirect(url_for("members_admin.taxonomy"))
     return render_template("members/admin/taxonomy_edit.html", form=form, item=item, kind=kind)
@@ -60,6 +61,6 @@ def taxonomy_move(kind, item_id):
     direction = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if direction is None:
         abort(400)
-    if services.move_taxonomy_item(model, item, direction):
-        db.session.commit()
+    with commit_or_report():
+        services.move_taxonomy_item(model, item, direction)
     return redirect(url_for("members_admin.taxonomy"))

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from alliance.database import commit_or_report
 from alliance.extensions import db
 from alliance.members import services
 from alliance.members.forms import LogoForm
@@ -19,7 +20,7 @@ from alliance.members.models import (
     UnitCertification,
 )
 from alliance.page_cache import public_page
-from alliance.uploads import ImageRejected, image_response
+from alliance.uploads import image_response
 
 bp = Blueprint("members", __name__, url_prefix="/members")
 
@@ -94,14 +95,12 @@ def edit_logo(slug):
     unit = get_unit_or_404(slug, for_edit=True)
     form = LogoForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_report() as outcome:
             services.set_logo(unit, form.logo.data.stream)
-        except ImageRejected as exc:
-            form.logo.errors.append(str(exc.message))
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The logo has been updated."), "success")
             return redirect(url_for("members.detail", slug=unit.slug))
+        form.logo.errors.append(outcome.message)
     logo = services.logo_of(unit)
     return render_template("members/logo.html", unit=unit, form=form, logo=logo)
 
@@ -111,8 +110,9 @@ def edit_logo(slug):
 def remove_logo(slug):
     """Remove a unit's logo."""
     unit = get_unit_or_404(slug, for_edit=True)
-    if services.remove_logo(unit):
-        db.session.commit()
+    with commit_or_report():
+        removed = services.remove_logo(unit)
+    if removed:
         flash(_("The logo has been removed."), "success")
     return redirect(url_for("members.edit_logo", slug=unit.slug))
 

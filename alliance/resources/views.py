@@ -41,8 +41,7 @@ from alliance.resources.models import (
     Resource,
     ResourceImage,
 )
-from alliance.resources.services import ResourceError
-from alliance.uploads import ImageRejected, image_response
+from alliance.uploads import image_response
 
 bp = Blueprint("resources", __name__)
 
@@ -322,10 +321,7 @@ def upload_image(resource_id: int):
     form = ImageForm()
     if form.validate_on_submit():
         with commit_or_report() as outcome:
-            try:
-                services.add_image(resource, form.image.data.stream)
-            except ImageRejected as exc:
-                raise ResourceError(exc.message, field="image") from exc
+            services.add_image(resource, form.image.data.stream)
         if outcome.ok:
             flash(_("The image has been added."), "success")
             return redirect(url_for("resources.edit", resource_id=resource_id))

@@ -134,8 +134,9 @@ def auth(client):
 
 @pytest.fixture
 def in_app(app):
-    """Run the test body inside an app context; keep client calls outside it."""
-    with app.app_context():
+    """Run the test body inside a request context (mail templates build links); keep client
+    calls outside it."""
+    with app.test_request_context():
         yield app
 
 

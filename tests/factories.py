@@ -1,6 +1,9 @@
 """Small factories for test data: call inside an app context, then commit."""
 
+import io
 import itertools
+
+from PIL import Image
 
 from alliance.auth import services as auth_services
 from alliance.extensions import db
@@ -48,3 +51,10 @@ def make_unit(name_zh=None, admin=None, representative=None, **overrides):
         unit.representative_id = representative.id
     db.session.flush()
     return unit
+
+
+def png_bytes(size=(64, 48), colour="red") -> bytes:
+    """Return a small valid PNG image."""
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format="PNG")
+    return out.getvalue()

@@ -1,17 +1,9 @@
 """Helpers for the member-unit tests."""
 
-import io
-
-from PIL import Image
 from sqlalchemy import event
 
 from alliance.extensions import db
-
-
-def png_bytes(size=(64, 48), colour="red") -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, format="PNG")
-    return out.getvalue()
+from tests.factories import png_bytes  # noqa: F401 - re-exported for the members tests
 
 
 class QueryCounter:

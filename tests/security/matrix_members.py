@@ -7,20 +7,14 @@ profile"); the taxonomy is the secretariat's.
 
 import io
 
-from PIL import Image
 from sqlalchemy import select
 
 from alliance.extensions import db
 from alliance.members import services as member_services
 from alliance.members.models import ServiceLine
 from alliance.members.taxonomy import ensure_default_taxonomy
+from tests.factories import png_bytes
 from tests.security.access import EVERYONE, OWN_UNIT_ADMIN, SECRETARIAT_ONLY, Access
-
-
-def png_bytes(size=(48, 32)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (30, 90, 160)).save(out, format="PNG")
-    return out.getvalue()
 
 
 def build(world, people) -> None:

@@ -9,9 +9,11 @@ gets the core payloads, the first (`full`) fields a variant of every kind, rotat
 and forms so that every variant is posted, and the other fields share the remaining payloads.
 """
 
+import copy
 import functools
 import io
 import re
+import shutil
 import struct
 import time
 import zipfile
@@ -25,13 +27,16 @@ from flask import url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
+from sqlalchemy.engine import make_url
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 from wtforms.validators import Length
 
+from alliance import create_app
 from alliance.auth.models import User
 from alliance.extensions import db
 from alliance.members import credit_code
+from tests.conftest import BASE_CONFIG, PG_URL, _empty_postgres
 from tests.factories import PASSWORD
 from tests.security import hostile_forms
 from tests.security.hostile_forms import FORMS, FormCase, build_hostile_world, valid_xlsx
@@ -158,15 +163,68 @@ def _strip_host(location: str) -> str:
 # ---------------------------------------------------------------- the world and its state
 
 
-@pytest.fixture
-def hostile(make_app):
-    app = make_app(SECRETARIAT_REQUIRES_2FA=True, LOGIN_MAX_FAILURES=100_000)
+HOSTILE_CONFIG = {"SECRETARIAT_REQUIRES_2FA": True, "LOGIN_MAX_FAILURES": 100_000}
+
+
+@pytest.fixture(scope="module")
+def hostile_world(database_template, tmp_path_factory):
+    """Build the world once per module (per xdist worker); each test starts from a copy.
+
+    SQLite: the database file, copied over each test's database. PostgreSQL: every row of
+    every table, reinserted into each test's emptied database.
+    """
+    if PG_URL:
+        url, path = PG_URL, None
+    else:
+        path = tmp_path_factory.mktemp("hostile") / "world.db"
+        shutil.copyfile(database_template, path)
+        url = f"sqlite:///{path}"
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **HOSTILE_CONFIG})
+    if PG_URL:
+        _empty_postgres(app)
     with app.app_context():
         with app.test_request_context():
             world = build_hostile_world()
         db.session.commit()
         originals = _people(set(world.users.values()))
-    return app, world, originals
+        rows = None
+        if PG_URL:
+            with db.engine.connect() as conn:
+                rows = {
+                    t.name: [dict(r) for r in conn.execute(t.select()).mappings()]
+                    for t in db.metadata.sorted_tables
+                }
+        db.session.remove()
+        db.engine.dispose()  # checkpoints SQLite's write-ahead log into the file
+    return world, originals, path, rows
+
+
+def _app_in_a_copy_of(hostile_world, make_app, database_url, **config) -> tuple:
+    """An app on this test's database holding a copy of the module's world: (app, world,
+    originals)."""
+    world, originals, path, rows = hostile_world
+    if path is not None:
+        shutil.copyfile(path, make_url(database_url).database)
+        return make_app(**config), copy.deepcopy(world), dict(originals)
+    app = make_app(**config)
+    with app.app_context(), db.engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        for table in db.metadata.sorted_tables:
+            if rows[table.name]:
+                conn.execute(table.insert(), rows[table.name])
+        for table in db.metadata.sorted_tables:
+            # The emptied tables' sequences restarted: move them past the copied ids.
+            if "id" in table.c and table.c.id.autoincrement in (True, "auto"):
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                    f'COALESCE(MAX(id), 0) + 1, false) FROM "{table.name}"'
+                )
+    return app, copy.deepcopy(world), dict(originals)
+
+
+@pytest.fixture
+def hostile(make_app, hostile_world, database_url):
+    return _app_in_a_copy_of(hostile_world, make_app, database_url, **HOSTILE_CONFIG)
 
 
 # What an accepted submission may change about an account, restored after it.
@@ -655,13 +713,15 @@ def test_oversize_body_is_refused(hostile):
     assert not failures, failures
 
 
-def test_missing_stale_and_forged_csrf_tokens(make_app):
+def test_missing_stale_and_forged_csrf_tokens(make_app, hostile_world, database_url):
     """Every form, one world: missing, foreign, forged and empty tokens are refused."""
-    app = make_app(WTF_CSRF_ENABLED=True, SECRETARIAT_REQUIRES_2FA=False)
-    with app.app_context():
-        with app.test_request_context():
-            world = build_hostile_world()
-        db.session.commit()
+    app, world, _ = _app_in_a_copy_of(
+        hostile_world,
+        make_app,
+        database_url,
+        WTF_CSRF_ENABLED=True,
+        SECRETARIAT_REQUIRES_2FA=False,
+    )
     other = app.test_client()
     page = other.get("/login").text
     foreign = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)

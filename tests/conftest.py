@@ -183,8 +183,21 @@ def in_app(app):
         yield app
 
 
+# The longest tests start first, so that in parallel no worker is left with one at the end.
+SLOW_FIRST = ("tests/browser/", "tests/security/test_hostile_inputs.py")
+
+
+def _slow_first(item) -> int:
+    path = item.nodeid
+    return next(
+        (n for n, prefix in enumerate(SLOW_FIRST) if path.startswith(prefix)), len(SLOW_FIRST)
+    )
+
+
 def pytest_collection_modifyitems(config, items):
-    """Skip PostgreSQL-only tests on SQLite (never in CI, where both engines run)."""
+    """Run the slowest modules first; skip PostgreSQL-only tests on SQLite (never in CI, where
+    both engines run)."""
+    items.sort(key=_slow_first)  # stable: each module keeps its order
     if PG_URL:
         return
     skip = pytest.mark.skip(reason="needs TEST_DATABASE_URL (PostgreSQL); CI runs it")

@@ -41,8 +41,12 @@ format: $(STAMP)
 audit: $(STAMP)
 	$(BIN)/python scripts/audit_deps.py $(AUDIT_ARGS)
 
+## Tests run in parallel, one pytest-xdist worker per CPU (PYTEST_WORKERS=0: serially).
+PYTEST_WORKERS ?= auto
+PYTEST_DIST    ?= loadgroup
+
 test: compile-translations lint audit
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) $(PYTEST_ARGS)
 
 bench: compile-translations
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -2,7 +2,9 @@
 
 The schema is built once per session by running the real migrations (SQLite: into a template
 file that each test copies; PostgreSQL via TEST_DATABASE_URL: once, then every table is
-emptied before each test).
+emptied before each test). Under pytest-xdist every worker has a session of its own: its own
+SQLite template, and on PostgreSQL its own database `<name>_<worker>` (e.g. `test_gw0`),
+created beside TEST_DATABASE_URL's database and dropped when the worker ends.
 """
 
 import os
@@ -12,11 +14,27 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
 
 from alliance import create_app
 from alliance.extensions import db
 
-PG_URL = os.environ.get("TEST_DATABASE_URL")
+# "gw0", "gw1", … in a pytest-xdist worker; None in a serial run.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _worker_database_url(url: str | None) -> str | None:
+    """TEST_DATABASE_URL with this worker's database name (`<name>_<worker>`) under xdist."""
+    if not url or not XDIST_WORKER:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{XDIST_WORKER}").render_as_string(
+        hide_password=False
+    )
+
+
+# Everything that needs the test database reads PG_URL: this worker's database.
+PG_URL = _worker_database_url(os.environ.get("TEST_DATABASE_URL"))
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 BASE_CONFIG = {
@@ -36,20 +54,46 @@ def _make_app(url: str, **overrides):
     return create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **overrides})
 
 
+def _maintenance_engine(url: str) -> sa.Engine:
+    """An autocommit engine on the server's `postgres` database (CREATE/DROP DATABASE)."""
+    return sa.create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
 @pytest.fixture(scope="session")
-def database_template(tmp_path_factory):
-    """Build the schema once with the migrations; return what each test starts from."""
-    if PG_URL:
+def _postgres_database():
+    """Make PG_URL's database empty: this worker's own, created afresh and dropped at the end;
+    in a serial run, TEST_DATABASE_URL's database with its `public` schema rebuilt."""
+    if not XDIST_WORKER:
         engine = sa.create_engine(PG_URL)
         with engine.begin() as conn:
             conn.exec_driver_sql("DROP SCHEMA public CASCADE")
             conn.exec_driver_sql("CREATE SCHEMA public")
         engine.dispose()
-        app = _make_app(PG_URL)
+        yield PG_URL
+        return
+    name = make_url(PG_URL).database
+    admin = _maintenance_engine(PG_URL)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_URL
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(request, tmp_path_factory):
+    """Build the schema once with the migrations; return what each test starts from."""
+    if PG_URL:
+        url = request.getfixturevalue("_postgres_database")
+        app = _make_app(url)
         with app.app_context():
             upgrade()
             db.engine.dispose()
-        return PG_URL
+        return url
     path = tmp_path_factory.mktemp("schema") / "template.db"
     app = _make_app(f"sqlite:///{path}")
     with app.app_context():
@@ -140,8 +184,21 @@ def in_app(app):
         yield app
 
 
+# The longest tests start first, so that in parallel no worker is left with one at the end.
+SLOW_FIRST = ("tests/browser/", "tests/security/test_hostile_inputs.py")
+
+
+def _slow_first(item) -> int:
+    path = item.nodeid
+    return next(
+        (n for n, prefix in enumerate(SLOW_FIRST) if path.startswith(prefix)), len(SLOW_FIRST)
+    )
+
+
 def pytest_collection_modifyitems(config, items):
-    """Skip PostgreSQL-only tests on SQLite (never in CI, where both engines run)."""
+    """Run the slowest modules first; skip PostgreSQL-only tests on SQLite (never in CI, where
+    both engines run)."""
+    items.sort(key=_slow_first)  # stable: each module keeps its order
     if PG_URL:
         return
     skip = pytest.mark.skip(reason="needs TEST_DATABASE_URL (PostgreSQL); CI runs it")

@@ -61,8 +61,8 @@ class FormCase:
     # "image" (PNG/JPEG/WebP), "table" (CSV/XLSX) or "json" — it picks the hostile files.
     files: dict[str, Callable[[], tuple[bytes, str]]] = field(default_factory=dict)
     file_kind: str = "image"
-    # Fields that get every payload; the others get the core payloads and a share of the rest
-    # (every payload still reaches the form). Default: the first fuzzed field.
+    # Fields that get every kind of payload (test_hostile_inputs.KINDS, one variant each); the
+    # others get the core payloads and a share of the rest. Default: the first fuzzed field.
     full: tuple[str, ...] | None = None
     # The page showing what the form stored (a path, or a function of the world) and the fields
     # whose stored values it must show escaped (default: every fuzzed field). Markdown fields

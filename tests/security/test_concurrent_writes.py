@@ -32,15 +32,20 @@ SAVES = 12
 FAILURES = 8
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture
+def listening_socket():
+    """A socket on a free port, handed to gunicorn open: no other process (another xdist
+    worker, another test run) can take the port between choosing it and binding it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        yield sock
 
 
 @pytest.fixture
-def gunicorn(database_url):
-    port = _free_port()
+def gunicorn(database_url, listening_socket):
+    port = listening_socket.getsockname()[1]
+    fd = listening_socket.fileno()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -62,7 +67,7 @@ def gunicorn(database_url):
             "--workers",
             str(CLIENTS),
             "--bind",
-            f"127.0.0.1:{port}",
+            f"fd://{fd}",
             "--timeout",
             "60",
             "--log-level",
@@ -73,6 +78,7 @@ def gunicorn(database_url):
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        pass_fds=(fd,),
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30

@@ -1,13 +1,19 @@
 """The hostile-input corpus, posted to every form of tests/security/hostile_forms.py.
 
-For every form, field and payload: never a 500; a refused submission stores nothing; no
+For every form, field and payload posted: never a 500; a refused submission stores nothing; no
 payload is ever reflected unescaped; a value one character over a field's length limit is
 never accepted; what a form legitimately stored is shown escaped.
+
+Every form gets every kind of payload (KINDS), not every variant in every field: each field
+gets the core payloads, the first (`full`) fields a variant of every kind, rotated over fields
+and forms so that every variant is posted, and the other fields share the remaining payloads.
 """
 
+import copy
 import functools
 import io
 import re
+import shutil
 import struct
 import time
 import zipfile
@@ -21,13 +27,16 @@ from flask import url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
+from sqlalchemy.engine import make_url
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 from wtforms.validators import Length
 
+from alliance import create_app
 from alliance.auth.models import User
 from alliance.extensions import db
 from alliance.members import credit_code
+from tests.conftest import BASE_CONFIG, PG_URL, _empty_postgres
 from tests.factories import PASSWORD
 from tests.security import hostile_forms
 from tests.security.hostile_forms import FORMS, FormCase, build_hostile_world, valid_xlsx
@@ -84,8 +93,34 @@ def reflected_raw(payload: str, text: str) -> bool:
     return bool(OPENS_TAG.search(payload)) or len(payload) >= 6
 
 
-# Payloads every fuzzed field gets; the first (`full`) fields get all of them.
+# The payloads by what they probe (indices into PAYLOADS). The variants of a kind take the same
+# path through a form, so a field gets one variant of each kind, not all of them.
+KINDS = {
+    "markup": (0, 1, 2),
+    "javascript: URL": (3,),
+    "template syntax": (4, 5, 6),
+    "SQL": (7, 8),
+    "LIKE wildcards": (9, 10, 11),
+    "oversize": (12,),
+    "control characters": (13,),
+    "line breaks (header injection)": (14, 31),
+    "NUL byte": (15,),
+    "invisible and bidi": (16, 17),
+    "astral and fullwidth": (18, 21, 32),
+    "blank": (19, 20),
+    "numbers": (22, 23, 24, 25, 26),
+    "other types": (27, 28, 29),
+    "path": (30,),
+}
+assert sorted(i for kind in KINDS.values() for i in kind) == list(range(len(PAYLOADS)))
+# Payloads every fuzzed field gets.
 CORE = (0, 1, 4, 12, 15)
+
+
+def one_of_each_kind(rotation: int) -> list[int]:
+    """A variant of every kind, the variant picked by `rotation` (the form's and the field's
+    position), so that across fields and forms every variant is posted."""
+    return sorted(kind[rotation % len(kind)] for kind in KINDS.values())
 
 
 class _ActiveContent(HTMLParser):
@@ -128,29 +163,94 @@ def _strip_host(location: str) -> str:
 # ---------------------------------------------------------------- the world and its state
 
 
-@pytest.fixture
-def hostile(make_app):
-    app = make_app(SECRETARIAT_REQUIRES_2FA=True, LOGIN_MAX_FAILURES=100_000)
+HOSTILE_CONFIG = {"SECRETARIAT_REQUIRES_2FA": True, "LOGIN_MAX_FAILURES": 100_000}
+
+
+@pytest.fixture(scope="module")
+def hostile_world(database_template, tmp_path_factory):
+    """Build the world once per module (per xdist worker); each test starts from a copy.
+
+    SQLite: the database file, copied over each test's database. PostgreSQL: every row of
+    every table, reinserted into each test's emptied database.
+    """
+    if PG_URL:
+        url, path = PG_URL, None
+    else:
+        path = tmp_path_factory.mktemp("hostile") / "world.db"
+        shutil.copyfile(database_template, path)
+        url = f"sqlite:///{path}"
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **HOSTILE_CONFIG})
+    if PG_URL:
+        _empty_postgres(app)
     with app.app_context():
         with app.test_request_context():
             world = build_hostile_world()
         db.session.commit()
-        originals = {
-            uid: (u.email, u.email_normalized, u.password_hash, u.active, u.display_name)
-            for uid in world.users.values()
-            for u in [db.session.get(User, uid)]
-        }
-    return app, world, originals
+        originals = _people(set(world.users.values()))
+        rows = None
+        if PG_URL:
+            with db.engine.connect() as conn:
+                rows = {
+                    t.name: [dict(r) for r in conn.execute(t.select()).mappings()]
+                    for t in db.metadata.sorted_tables
+                }
+        db.session.remove()
+        db.engine.dispose()  # checkpoints SQLite's write-ahead log into the file
+    return world, originals, path, rows
+
+
+def _app_in_a_copy_of(hostile_world, make_app, database_url, **config) -> tuple:
+    """An app on this test's database holding a copy of the module's world: (app, world,
+    originals)."""
+    world, originals, path, rows = hostile_world
+    if path is not None:
+        shutil.copyfile(path, make_url(database_url).database)
+        return make_app(**config), copy.deepcopy(world), dict(originals)
+    app = make_app(**config)
+    with app.app_context(), db.engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        for table in db.metadata.sorted_tables:
+            if rows[table.name]:
+                conn.execute(table.insert(), rows[table.name])
+        for table in db.metadata.sorted_tables:
+            # The emptied tables' sequences restarted: move them past the copied ids.
+            if "id" in table.c and table.c.id.autoincrement in (True, "auto"):
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                    f'COALESCE(MAX(id), 0) + 1, false) FROM "{table.name}"'
+                )
+    return app, copy.deepcopy(world), dict(originals)
+
+
+@pytest.fixture
+def hostile(make_app, hostile_world, database_url):
+    return _app_in_a_copy_of(hostile_world, make_app, database_url, **HOSTILE_CONFIG)
+
+
+# What an accepted submission may change about an account, restored after it.
+PERSON = (User.email, User.email_normalized, User.password_hash, User.active, User.display_name)
+
+
+def _people(ids) -> dict[int, tuple]:
+    """Each account's PERSON columns and last two-factor step, in one query."""
+    rows = db.session.execute(
+        sa.select(User.id, *PERSON, User.totp_last_step).where(User.id.in_(ids))
+    )
+    return {row[0]: tuple(row[1:]) for row in rows}
 
 
 def _restore_people(app, originals) -> None:
-    """Undo what an accepted submission did to the accounts, so the next one can sign in."""
+    """Undo what an accepted submission did to the accounts, so the next one can sign in
+    (and forget their last two-factor step); write only the accounts that changed."""
     with app.app_context():
-        for uid, (email, normalized, password_hash, active, name) in originals.items():
-            user = db.session.get(User, uid)
-            user.email, user.email_normalized = email, normalized
-            user.password_hash, user.active, user.display_name = password_hash, active, name
-            user.totp_last_step = None
+        current = _people(originals)
+        for uid, values in originals.items():
+            wanted = (*values[:-1], None)
+            if current.get(uid) != wanted:
+                columns = {c.key: v for c, v in zip(PERSON, values[:-1], strict=True)}
+                db.session.execute(
+                    sa.update(User).where(User.id == uid).values(**columns, totp_last_step=None)
+                )
         db.session.commit()
 
 
@@ -163,7 +263,8 @@ def _client(app, world, role):
     assert response.status_code == 302, f"{role} cannot sign in"
     if response.headers["Location"].endswith("/login/verify"):
         with app.app_context():
-            db.session.get(User, world.users[role]).totp_last_step = None
+            uid = world.users[role]
+            db.session.execute(sa.update(User).where(User.id == uid).values(totp_last_step=None))
             db.session.commit()
         code = pyotp.TOTP(TOTP_SECRET).at(time.time())
         assert client.post("/login/verify", data={"code": code}).status_code == 302
@@ -358,19 +459,30 @@ def _with(fields, name, value):
 # ---------------------------------------------------------------- the corpus
 
 
+def payloads_for(case: FormCase, fields: tuple[str, ...], name: str) -> list[int]:
+    """The payloads (indices into PAYLOADS) one field of a form gets.
+
+    The `full` fields get the core payloads and a variant of every kind (rotated over the
+    fields and the forms); the others the core payloads and a share of the rest, so every
+    payload reaches the form as soon as it has such fields.
+    """
+    full = case.full if case.full is not None else fields[:1]
+    if name in full:
+        return sorted(set(CORE) | set(one_of_each_kind(FORMS.index(case) + full.index(name))))
+    rest = [other for other in fields if other not in full]
+    k = rest.index(name)
+    return [i for i in range(len(PAYLOADS)) if i in CORE or i % len(rest) == k]
+
+
 def _run_corpus(submit: Submit, case: FormCase) -> None:
     fields = case.fuzz if case.fuzz is not None else tuple(submit.fields)
     full = case.full if case.full is not None else fields[:1]
-    rest = [name for name in fields if name not in full]
+    posted = {i for name in fields for i in payloads_for(case, fields, name)}
+    assert not fields or all(posted & set(kind) for kind in KINDS.values()), case.name
     baseline = submit("baseline", dict(submit.fields))
     assert baseline.status_code < 500, f"{case.name}: the baseline fails"
     for name in fields:
-        if name in full:
-            chosen = range(len(PAYLOADS))
-        else:
-            # The core payloads, and a share of the others: each reaches one of these fields.
-            k = rest.index(name)
-            chosen = [i for i in range(len(PAYLOADS)) if i in CORE or i % len(rest) == k]
+        chosen = payloads_for(case, fields, name)
         for i in chosen:
             payload = PAYLOADS[i]
             submit(
@@ -601,13 +713,15 @@ def test_oversize_body_is_refused(hostile):
     assert not failures, failures
 
 
-def test_missing_stale_and_forged_csrf_tokens(make_app):
+def test_missing_stale_and_forged_csrf_tokens(make_app, hostile_world, database_url):
     """Every form, one world: missing, foreign, forged and empty tokens are refused."""
-    app = make_app(WTF_CSRF_ENABLED=True, SECRETARIAT_REQUIRES_2FA=False)
-    with app.app_context():
-        with app.test_request_context():
-            world = build_hostile_world()
-        db.session.commit()
+    app, world, _ = _app_in_a_copy_of(
+        hostile_world,
+        make_app,
+        database_url,
+        WTF_CSRF_ENABLED=True,
+        SECRETARIAT_REQUIRES_2FA=False,
+    )
     other = app.test_client()
     page = other.get("/login").text
     foreign = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)

@@ -10,6 +10,7 @@ import os
 import sys
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
@@ -104,6 +105,10 @@ def restore_command(path: str) -> None:
             counts = backup.restore(conn, db.metadata, archive)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
+    except sa.exc.DBAPIError as exc:
+        raise click.ClickException(
+            f"the database refused a row, nothing was restored: {exc.orig}"
+        ) from exc
     click.echo(f"Restored {sum(counts.values())} rows into {len(counts)} tables.")
 
 

@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 import zipfile
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -384,3 +385,12 @@ def test_passphrase_is_asked_twice_and_must_be_long(sqlite_source, tmp_path):
     _assert_restored(_dump(sqlite_source, kept=True), target)
     with target.app_context():
         db.engine.dispose()
+
+
+def test_backup_docs_list_every_table():
+    """docs/backups.md says what an archive holds: a new table must be placed there."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "backups.md").read_text()
+    missing = [t.name for t in db.metadata.sorted_tables if f"`{t.name}`" not in text]
+    assert not missing
+    for table, columns in backup.LEFT_OUT_COLUMNS.items():
+        assert all(f"`{table}.{c}`" in text for c in columns)

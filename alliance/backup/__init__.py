@@ -49,7 +49,10 @@ def write(
         raise BackupError(f"the passphrase must have at least {MIN_PASSPHRASE} characters")
     path = Path(path)
     partial = path.with_name(path.name + ".partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise BackupError(f"cannot write the archive: {exc}") from exc
     try:
         with open(fd, "wb") as out:
             if passphrase is None:

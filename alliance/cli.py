@@ -6,9 +6,11 @@ The commands keep short top-level names (`flask --app alliance backup FILE`, `cr
 `verify-election`, …): a group is where a feature declares its commands, not a prefix to type.
 """
 
+import os
 import sys
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
@@ -47,32 +49,66 @@ def check_deploy(workers: int | None) -> None:
     click.echo(f"No problems found (checked for {workers} worker(s)).")
 
 
+PASSPHRASE_VARIABLE = "BACKUP_PASSPHRASE"  # noqa: S105 - the variable's name
+
+
+def _passphrase(*, confirm: bool) -> str:
+    """Return the archive passphrase: BACKUP_PASSPHRASE, else asked (twice for a new archive)."""
+    return os.environ.get(PASSPHRASE_VARIABLE) or click.prompt(
+        "Archive passphrase", hide_input=True, confirmation_prompt=confirm
+    )
+
+
 @cli.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
-def backup_command(path: str) -> None:
-    """Write every table to one portable archive (zip of JSON lines + manifest)."""
+@click.option(
+    "--plain",
+    is_flag=True,
+    help="Write an unencrypted zip. It holds password hashes and member data in clear.",
+)
+def backup_command(path: str, plain: bool) -> None:
+    """Write the site's tables to one portable archive, encrypted with a passphrase.
+
+    The passphrase comes from BACKUP_PASSPHRASE or is asked for. See docs/backups.md for what
+    the archive holds and leaves out.
+    """
     from alliance import backup
 
-    with db.engine.connect() as conn, conn.begin():
-        manifest = backup.backup(conn, db.metadata, path)
+    passphrase = None if plain else _passphrase(confirm=True)
+    try:
+        with db.engine.connect() as conn, conn.begin():
+            manifest = backup.write(conn, db.metadata, path, passphrase)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
     rows = sum(t["rows"] for t in manifest["tables"])
+    kind = "unencrypted" if plain else "encrypted"
     click.echo(
         f"Wrote {rows} rows of {len(manifest['tables'])} tables at revision "
-        f"{','.join(manifest['alembic_revision'])} to {path}."
+        f"{','.join(manifest['alembic_revision'])} to {path} ({kind})."
     )
 
 
 @cli.command("restore")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def restore_command(path: str) -> None:
-    """Load an archive into an empty database migrated to the same revision."""
+    """Load an archive (encrypted or plain) into an empty database at the same revision.
+
+    An encrypted archive's passphrase comes from BACKUP_PASSPHRASE or is asked for. Every
+    account gets a new session nonce, so no cookie from before the restore works.
+    """
     from alliance import backup
 
     try:
-        with db.engine.connect() as conn, conn.begin():
-            counts = backup.restore(conn, db.metadata, path)
+        sealed = backup.is_sealed_file(path)
+        archive = backup.open_archive(path, _passphrase(confirm=False) if sealed else None)
+        with archive, db.engine.connect() as conn, conn.begin():
+            counts = backup.restore(conn, db.metadata, archive)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
+    except sa.exc.DBAPIError as exc:
+        raise click.ClickException(
+            f"the database refused a row, nothing was restored: {exc.orig}"
+        ) from exc
     click.echo(f"Restored {sum(counts.values())} rows into {len(counts)} tables.")
 
 

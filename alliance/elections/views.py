@@ -255,7 +255,8 @@ def verify():
 def nominate(election_id: int):
     """Nominate a unit (one's own or another active unit) for an office."""
     election = get_election_or_404(election_id)
-    if acting.acting_unit(current_user, acting.ADMIN_OR_REPRESENTATIVE) is None:
+    # writable_unit refuses a unit that is not active with its reason (UnitNotActive, 403).
+    if acting.writable_unit(current_user, acting.ADMIN_OR_REPRESENTATIVE) is None:
         message = _("Only an active unit's admin or representative can nominate.")
         return _message(election, message, 403)
     if election.state != NOMINATING:
@@ -289,6 +290,7 @@ def answer(candidate_id: int):
     election = candidate.contest.election
     if not acting.holds(candidate.unit, current_user, acting.ADMIN):
         abort(403)
+    acting.require_writable(candidate.unit, current_user)
     form = AnswerForm()
     if not form.validate_on_submit():
         return _message(election, _("Choose accept or decline."), 400)

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from alliance.auth.services import is_safe_next
-from alliance.database import commit_or_report
+from alliance.database import ServiceError, commit_or_report
 from alliance.extensions import db, limiter
 from alliance.page_cache import public_page
 
@@ -106,6 +106,12 @@ def register_error_pages(app) -> None:
             ),
         )
 
+    @app.errorhandler(ServiceError)
+    def refused(error: ServiceError):
+        # A rule refused the request outside commit_or_report (e.g. a unit that is not active,
+        # checked by a view before its form): its own message and status, never a 500.
+        return _error_page(error.status, str(error.message))
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
@@ -127,6 +133,8 @@ def register_error_pages(app) -> None:
     def server_error(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
+        if isinstance(error, ServiceError):
+            return refused(error)
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return _error_page(500)
 
@@ -140,6 +148,12 @@ def register_template_helpers(app) -> None:
 
     # Globals (not a context processor) so that imported macros see them too.
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
+
+    # The one rule for units that are not active: templates hide write buttons and say why.
+    from alliance.members import acting
+
+    app.jinja_env.globals["unit_may_write"] = lambda unit: acting.may_write(unit, current_user)
+    app.jinja_env.globals["unit_not_active_message"] = acting.not_active_message
 
     @app.context_processor
     def _globals():

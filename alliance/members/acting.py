@@ -3,9 +3,17 @@
 A person belongs to at most one unit, as its admin or staff (a Colleague row); the unit's
 representative (会员代表) is named on the unit. Only an active unit acts: the people of a
 unit that applied, is suspended, withdrew or was removed act for nobody.
+
+The same rule guards every write (listings, images, inquiries, nominations, profile, logo,
+colleagues): `require_writable(unit, user)` refuses with `UnitNotActive` (403) when the unit is
+not active, in the views (before the form) and again in the services (so no path bypasses it).
+The secretariat is not restricted: it manages suspended and closed units.
 """
 
-from alliance.members.models import ROLE_ADMIN, MemberUnit
+from flask_babel import lazy_gettext as _l
+
+from alliance.database import ServiceError
+from alliance.members.models import ROLE_ADMIN, STATUSES, MemberUnit
 
 # Capacities a feature can ask for.
 ANY = "any"  # any colleague: admin or staff
@@ -45,3 +53,54 @@ def acting_unit(user, capacity: str = ANY) -> MemberUnit | None:
     if unit is None or not unit.is_active:
         return None
     return unit if holds(unit, user, capacity) else None
+
+
+# Writing for a unit ------------------------------------------------------------------------
+
+
+class UnitNotActive(ServiceError):
+    """The unit is not an active member, so nothing may be written for it (but by the secretariat)."""
+
+    status = 403
+
+    def __init__(self, unit: MemberUnit):
+        super().__init__(not_active_message(unit))
+        self.unit = unit
+
+
+def not_active_message(unit: MemberUnit):
+    """Say, in the reader's language, why nothing can be changed for `unit` now."""
+    return _l(
+        "%(unit)s is not an active member (status: %(status)s), so its profile, people, "
+        "listings, inquiries and nominations cannot be changed for now. Contact the "
+        "secretariat if you have questions.",
+        unit=unit.display_name,
+        status=STATUSES.get(unit.status, unit.status),
+    )
+
+
+def _is_secretariat(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_secretariat)
+
+
+def may_write(unit: MemberUnit, user=None) -> bool:
+    """Tell whether the unit's status lets `user` write for it (the secretariat always may)."""
+    return unit.is_active or _is_secretariat(user)
+
+
+def require_writable(unit: MemberUnit, user=None) -> None:
+    """Refuse (UnitNotActive, 403) a write for a unit that is not active, unless by the secretariat.
+
+    Services that do not know the actor pass no user: only the unit's own people call them.
+    """
+    if not may_write(unit, user):
+        raise UnitNotActive(unit)
+
+
+def writable_unit(user, capacity: str = ANY) -> MemberUnit | None:
+    """Return the unit the user writes for in `capacity` (None if none); refuse a closed one."""
+    unit = unit_of(user)
+    if unit is None or not holds(unit, user, capacity):
+        return None
+    require_writable(unit, user)
+    return unit

@@ -243,15 +243,16 @@ class MemberUnit(db.Model):
         return out
 
     def can_edit(self, user) -> bool:
-        """Unit admins edit their own unit; the secretariat edits any.
+        """Unit admins edit their own active unit; the secretariat edits any.
 
-        A unit that withdrew or was removed is no longer kept by its people (read-only to them).
+        A unit that is not active (suspended, withdrew, removed) is read-only to its people:
+        the rule of alliance.members.acting.require_writable.
         """
         if user is None or not getattr(user, "is_authenticated", False):
             return False
         if user.is_secretariat:
             return True
-        return self.is_admin(user) and self.status not in (STATUS_WITHDRAWN, STATUS_REMOVED)
+        return self.is_admin(user) and self.is_active
 
 
 @event.listens_for(MemberUnit, "before_insert")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import load_only, selectinload
 
 from alliance import audit
 from alliance.extensions import db
-from alliance.members import search
+from alliance.members import acting, search
 from alliance.members.models import (
     DISTRICTS,
     ORG_TYPES,
@@ -218,8 +218,12 @@ def taxonomy():
 # --- Logos ----------------------------------------------------------------------------------
 
 
-def set_logo(unit: MemberUnit, stream) -> UnitLogo:
-    """Check, re-encode and store a unit's logo (raises ImageRejected); audited."""
+def set_logo(unit: MemberUnit, stream, actor=None) -> UnitLogo:
+    """Check, re-encode and store a unit's logo (raises ImageRejected); audited.
+
+    Refused (UnitNotActive) for a unit that is not active, unless the actor is the secretariat.
+    """
+    acting.require_writable(unit, actor)
     image = process_image(stream, fit=LOGO_FIT)
     logo = db.session.scalar(select(UnitLogo).where(UnitLogo.unit_id == unit.id))
     old = {"sha256": logo.sha256} if logo else None
@@ -240,8 +244,9 @@ def set_logo(unit: MemberUnit, stream) -> UnitLogo:
     return logo
 
 
-def remove_logo(unit: MemberUnit) -> bool:
-    """Delete a unit's logo; audited. Return whether there was one."""
+def remove_logo(unit: MemberUnit, actor=None) -> bool:
+    """Delete a unit's logo; audited. Return whether there was one (refused like set_logo)."""
+    acting.require_writable(unit, actor)
     logo = db.session.scalar(select(UnitLogo).where(UnitLogo.unit_id == unit.id))
     if logo is None:
         return False

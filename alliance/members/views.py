@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from alliance.database import commit_or_report
 from alliance.extensions import db
-from alliance.members import services
+from alliance.members import acting, services
 from alliance.members.forms import LogoForm
 from alliance.members.models import (
     CONTACT_FIELDS,
@@ -26,12 +26,18 @@ bp = Blueprint("members", __name__, url_prefix="/members")
 
 
 def get_unit_or_404(slug: str, for_edit: bool = False) -> MemberUnit:
-    """Load a unit: 404 when missing or not active (unless the viewer may see it), 403 for edit."""
+    """Load a unit: 404 when missing or not active (unless the viewer may see it), 403 for edit.
+
+    Editing needs the unit's admin or the secretariat, and a unit that is not active is refused
+    with its reason (UnitNotActive, 403).
+    """
     unit = db.one_or_404(select(MemberUnit).where(MemberUnit.slug == slug))
     if not unit.is_active and not unit.sees_everything(current_user):
         abort(404)
-    if for_edit and not unit.can_edit(current_user):
-        abort(403)
+    if for_edit:
+        if not (unit.can_edit(current_user) or unit.is_admin(current_user)):
+            abort(403)
+        acting.require_writable(unit, current_user)
     return unit
 
 
@@ -96,7 +102,7 @@ def edit_logo(slug):
     form = LogoForm()
     if form.validate_on_submit():
         with commit_or_report() as outcome:
-            services.set_logo(unit, form.logo.data.stream)
+            services.set_logo(unit, form.logo.data.stream, current_user)
         if outcome.ok:
             flash(_("The logo has been updated."), "success")
             return redirect(url_for("members.detail", slug=unit.slug))
@@ -110,9 +116,11 @@ def edit_logo(slug):
 def remove_logo(slug):
     """Remove a unit's logo."""
     unit = get_unit_or_404(slug, for_edit=True)
-    with commit_or_report():
-        removed = services.remove_logo(unit)
-    if removed:
+    with commit_or_report() as outcome:
+        removed = services.remove_logo(unit, current_user)
+    if not outcome.ok:
+        flash(outcome.message, "danger")
+    elif removed:
         flash(_("The logo has been removed."), "success")
     return redirect(url_for("members.edit_logo", slug=unit.slug))
 

@@ -151,11 +151,15 @@ def apply():
 # Self-service ----------------------------------------------------------------------------
 
 
-def load_unit(unit_id: int | None, *, admin: bool = False) -> MemberUnit | None:
+def load_unit(
+    unit_id: int | None, *, admin: bool = False, write: bool = False
+) -> MemberUnit | None:
     """Return the unit for a self-service page: 404 if missing, 403 if the user may not.
 
     Without an id it is the signed-in user's own unit (None when they have none). Colleagues
-    of the unit may view it; its admins and the secretariat may change it.
+    of the unit may view it; its admins read its history (not once it withdrew or was
+    removed); with `write`, its admins change it while it is active (UnitNotActive, a 403
+    that says why, otherwise). The secretariat may do all of it for any unit.
     """
     user = current_user._get_current_object()
     if unit_id is None:
@@ -164,11 +168,14 @@ def load_unit(unit_id: int | None, *, admin: bool = False) -> MemberUnit | None:
             return None
     else:
         unit = db.get_or_404(MemberUnit, unit_id)
-    allowed = unit.can_edit(user) if admin else (user.is_secretariat or acting.holds(unit, user))
-    if admin and unit.status in CLOSED_STATUSES and not user.is_secretariat:
-        allowed = False  # a unit that withdrew or was removed is no longer kept by its colleagues
-    if not allowed:
+    if user.is_secretariat:
+        return unit
+    if not acting.holds(unit, user, acting.ADMIN if admin or write else acting.ANY):
         abort(403)
+    if write:
+        acting.require_writable(unit, user)
+    elif admin and unit.status in CLOSED_STATUSES:
+        abort(403)  # a unit that withdrew or was removed is no longer kept by its colleagues
     return unit
 
 
@@ -207,14 +214,10 @@ def _profile_form(unit: MemberUnit) -> ProfileForm:
 @login_required
 def my_unit(unit_id: int | None):
     """Show the unit's profile; its admins (and the secretariat) edit it here."""
-    unit = load_unit(unit_id)
+    unit = load_unit(unit_id, write=request.method == "POST")
     if unit is None:
         return _no_unit()
-    can_edit = unit.can_edit(current_user) and (
-        current_user.is_secretariat or unit.status not in CLOSED_STATUSES
-    )
-    if request.method == "POST" and not can_edit:
-        abort(403)
+    can_edit = unit.can_edit(current_user)
     form = _profile_form(unit) if can_edit else None
     if form is not None and form.validate_on_submit():
         data = {
@@ -333,7 +336,7 @@ def _render_colleagues(unit: MemberUnit, invite_form, status=200):
 @login_required
 def invite(unit_id: int):
     """Invite a colleague by email."""
-    unit = load_unit(unit_id, admin=True)
+    unit = load_unit(unit_id, write=True)
     form = InviteForm()
     if form.validate_on_submit():
         with commit_or_report() as outcome:
@@ -355,7 +358,7 @@ def _colleague_or_404(unit: MemberUnit, colleague_id: int) -> Colleague:
 
 
 def _colleague_action(unit_id: int, colleague_id: int, action) -> object:
-    unit = load_unit(unit_id, admin=True)
+    unit = load_unit(unit_id, write=True)
     colleague = _colleague_or_404(unit, colleague_id)
     with commit_or_report() as outcome:
         action(unit, colleague)
@@ -405,7 +408,7 @@ def make_representative(unit_id: int, colleague_id: int):
 @login_required
 def revoke_invitation(unit_id: int, invitation_id: int):
     """Withdraw an unused invitation."""
-    unit = load_unit(unit_id, admin=True)
+    unit = load_unit(unit_id, write=True)
     invitation = db.one_or_404(
         select(Invitation).where(Invitation.id == invitation_id, Invitation.unit_id == unit.id)
     )
@@ -449,7 +452,9 @@ def accept_invitation(token: str):
             services.accept_invitation(invitation, user)
         if not outcome.ok:
             flash(outcome.message, "danger")
-            return render_template("membership/invitation.html", invitation=invitation), 409
+            return render_template(
+                "membership/invitation.html", invitation=invitation
+            ), outcome.status
         if form is not None:
             start_session(user)
         flash(_("Welcome to %(unit)s.", unit=invitation.unit.display_name), "success")
@@ -476,7 +481,7 @@ def old_colleagues_url(unit_id: int | None):
 @login_required
 def old_colleague_action_url(unit_id: int, colleague_id: int, action: str):
     """Send a form posted to a former colleague-action address on to the new one (308)."""
-    _colleague_or_404(load_unit(unit_id, admin=True), colleague_id)
+    _colleague_or_404(load_unit(unit_id, write=True), colleague_id)
     new = {
         "role": "set_role",
         "remove": "remove_colleague",

@@ -61,15 +61,21 @@ def resource_markdown(text):
 # Loaders ----------------------------------------------------------------------------------
 
 
-def _my_unit_or_403():
+def _my_unit_or_403(write: bool = False):
+    """Return the user's unit (403 without one); with `write`, refuse a unit that is not active."""
     unit = acting.unit_of(current_user)
     if unit is None:
         abort(403)
+    if write:
+        acting.require_writable(unit, current_user)  # UnitNotActive: a 403 with its reason
     return unit
 
 
 def get_resource_or_404(resource_id: int, manage: bool = False) -> Resource:
-    """Load a resource: 404 if missing or not visible; with `manage`, 403 unless the owner unit."""
+    """Load a resource: 404 if missing or not visible; with `manage`, 403 unless the owner unit.
+
+    Managing is writing: an owner unit that is not active is refused (UnitNotActive, 403).
+    """
     if manage:
         unit = _my_unit_or_403()
         resource = db.session.scalar(
@@ -78,6 +84,7 @@ def get_resource_or_404(resource_id: int, manage: bool = False) -> Resource:
         if resource is None:
             db.get_or_404(Resource, resource_id)
             abort(403)
+        acting.require_writable(unit, current_user)
         return resource
     resource = db.get_or_404(Resource, resource_id)
     if not services.may_view(resource, current_user, today_local()):
@@ -182,6 +189,7 @@ def image(image_id: int):
 def ask(resource_id: int):
     """Ask the owner unit about a resource: opens or continues the thread between the units."""
     resource = get_resource_or_404(resource_id)
+    acting.writable_unit(current_user)  # a unit that is not active asks nothing (403, why)
     if not services.may_ask(resource, current_user, today_local()):
         abort(403)
     form = AskForm()
@@ -211,14 +219,20 @@ def my_resources():
         .order_by(Resource.updated_at.desc(), Resource.id.desc())
     )
     page = paginate(query, per_page=30)
-    return render_template("resources/my_resources.html", unit=unit, page=page, today=today_local())
+    return render_template(
+        "resources/my_resources.html",
+        unit=unit,
+        page=page,
+        today=today_local(),
+        may_write=acting.may_write(unit, current_user),
+    )
 
 
 @bp.route("/my/resources/new", methods=["GET", "POST"])
 @login_required
 def create():
     """Create a resource for the user's unit (draft, or published at once)."""
-    unit = _my_unit_or_403()
+    unit = _my_unit_or_403(write=True)
     form = ResourceForm(
         categories=services.categories(), data=services.default_contact(unit, current_user)
     )
@@ -339,9 +353,9 @@ def delete_image(resource_id: int, image_id: int):
             ResourceImage.id == image_id, ResourceImage.resource_id == resource.id
         )
     )
-    with commit_or_report():
+    with commit_or_report() as outcome:
         services.remove_image(resource, item)
-    flash(_("The image has been removed."), "success")
+    flash_outcome(outcome, _("The image has been removed."))
     return redirect(url_for("resources.edit", resource_id=resource_id))
 
 
@@ -376,6 +390,7 @@ def inquiry(inquiry_id: int):
     if request.method == "POST":
         if side is None:
             abort(403)
+        acting.require_writable(acting.unit_of(current_user), current_user)
         if form.validate_on_submit():
             with commit_or_report() as outcome:
                 services.reply(thread, current_user, form.body.data)
@@ -400,8 +415,9 @@ def close_inquiry(inquiry_id: int):
     thread = get_inquiry_or_404(inquiry_id)
     if thread.side_of(current_user) is None:
         abort(403)
+    acting.require_writable(acting.unit_of(current_user), current_user)
     with commit_or_report() as outcome:
-        services.close_inquiry(thread)
+        services.close_inquiry(thread, current_user)
     flash_outcome(outcome, _("The conversation is closed."))
     return redirect(url_for("resources.inquiry", inquiry_id=inquiry_id))
 
@@ -413,6 +429,7 @@ def mark_fulfilled(inquiry_id: int):
     thread = get_inquiry_or_404(inquiry_id)
     if thread.side_of(current_user) != "owner":
         abort(403)
+    acting.require_writable(thread.resource.unit, current_user)
     with commit_or_report() as outcome:
         services.close_resource(thread.resource, FULFILLED)
     flash_outcome(outcome, _("The listing is marked fulfilled."))

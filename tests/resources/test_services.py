@@ -225,7 +225,7 @@ def test_ask_opens_one_thread_per_unit_and_mails_both_sides(in_app):
     assert [m.recipient for m in reply_mail] == ["other@example.org"]
     services.reply(inquiry, asker, "好的，谢谢")
     assert inquiry.status == INQUIRY_OPEN
-    services.close_inquiry(inquiry)
+    services.close_inquiry(inquiry, asker)
     assert inquiry.status == INQUIRY_CLOSED
     with pytest.raises(ResourceError):
         services.reply(inquiry, asker, "还在吗")

@@ -45,7 +45,8 @@ def nominate(
         raise ElectionError(_("Officers are elected from the units elected to the council."))
     nominator_unit = None
     if not by_council:
-        nominator_unit = acting.acting_unit(user, acting.ADMIN_OR_REPRESENTATIVE)
+        # A unit that is not active nominates nobody (UnitNotActive says why).
+        nominator_unit = acting.writable_unit(user, acting.ADMIN_OR_REPRESENTATIVE)
         if nominator_unit is None:
             raise ElectionError(
                 _("Only an active unit's admin or representative can nominate."), 403
@@ -77,6 +78,9 @@ def respond(candidate: Candidate, user, accept: bool, on_behalf: bool = False) -
         raise ElectionError(_("Nominations are not open."), 409)
     if not on_behalf and not acting.holds(candidate.unit, user, acting.ADMIN):
         raise ElectionError(_("Only the nominee unit's admin can answer."), 403)
+    if not on_behalf:
+        # A unit that is no longer active cannot answer for itself; an officer may record it.
+        acting.require_writable(candidate.unit, user)
     old = candidate.status
     candidate.status = ACCEPTED if accept else DECLINED
     audit.record(

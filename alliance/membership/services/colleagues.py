@@ -24,6 +24,7 @@ def _admin_count(unit: MemberUnit) -> int:
 
 def set_role(unit: MemberUnit, colleague: Colleague, role: str, actor: User) -> None:
     """Change a colleague's role; a unit always keeps at least one admin."""
+    acting.require_writable(unit, actor)
     if role not in (ROLE_ADMIN, ROLE_STAFF):
         raise MembershipError(_l("Choose a role."), "role")
     if colleague.role == role:
@@ -47,6 +48,7 @@ def set_role(unit: MemberUnit, colleague: Colleague, role: str, actor: User) -> 
 
 def remove_colleague(unit: MemberUnit, colleague: Colleague, actor: User) -> None:
     """Remove a colleague; never the last admin, never the representative."""
+    acting.require_writable(unit, actor)
     if colleague.role == ROLE_ADMIN and _admin_count(unit) <= 1:
         raise MembershipError(
             _l("A unit always keeps at least one administrator; the last one cannot be removed.")
@@ -66,6 +68,7 @@ def remove_colleague(unit: MemberUnit, colleague: Colleague, actor: User) -> Non
 
 def set_representative(unit: MemberUnit, user: User, actor: User) -> None:
     """Name the unit's representative (会员代表) from its colleagues."""
+    acting.require_writable(unit, actor)
     if not acting.holds(unit, user):
         raise MembershipError(_l("The representative must be one of the unit's colleagues."))
     if unit.representative_id == user.id:

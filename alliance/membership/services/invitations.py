@@ -12,6 +12,7 @@ from alliance import audit, mail
 from alliance.auth.models import User
 from alliance.clock import now_utc
 from alliance.extensions import db
+from alliance.members import acting
 from alliance.members.models import ROLE_ADMIN, ROLE_STAFF, Colleague, MemberUnit
 from alliance.membership.models import Invitation
 from alliance.membership.services.applications import open_application_of
@@ -28,6 +29,7 @@ def invite(unit: MemberUnit, email: str, role: str, actor: User) -> Invitation:
     """Invite a colleague by email with a single-use, expiring link."""
     from alliance.auth.services import find_user_by_email
 
+    acting.require_writable(unit, actor)
     email = email.strip()
     existing = find_user_by_email(email)
     if existing is not None and existing.colleague is not None:
@@ -72,6 +74,7 @@ def accept_invitation(invitation: Invitation, user: User) -> Colleague:
     now = now_utc()
     if not invitation.is_usable(now):
         raise MembershipError(_l("This invitation is used, withdrawn or expired."))
+    acting.require_writable(invitation.unit)  # nobody joins a unit that is not active
     if user.colleague is not None:
         raise MembershipError(_l("Your account already belongs to a member unit."))
     if open_application_of(user) is not None:
@@ -95,6 +98,7 @@ def accept_invitation(invitation: Invitation, user: User) -> Colleague:
 
 def revoke_invitation(invitation: Invitation, actor: User) -> None:
     """Withdraw an unused invitation."""
+    acting.require_writable(invitation.unit, actor)
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = now_utc()
         audit.record(

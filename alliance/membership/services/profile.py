@@ -83,6 +83,7 @@ def update_profile(
     Only DIRECT_FIELDS and KEY_FIELDS are read from `data`: tier, status, founding flag and
     representative can never be set here. The secretariat's key-field changes apply at once.
     """
+    acting.require_writable(unit, actor)
     as_secretariat = actor.is_secretariat and not acting.holds(unit, actor, acting.ADMIN)
     source = "secretariat" if as_secretariat else "profile"
     key_changes = _key_changes(unit, data)

@@ -55,6 +55,7 @@ def ask(resource: Resource, user, body: str, today: date) -> Inquiry:
     body = (body or "").strip()
     if not body:
         raise ResourceError(_l("Write your question."))
+    acting.writable_unit(user)  # the asker's unit must be active (UnitNotActive otherwise)
     if not may_ask(resource, user, today):
         raise ResourceError(_l("Only people of another active member unit can ask about this."))
     unit = acting.acting_unit(user)
@@ -102,6 +103,7 @@ def reply(inquiry: Inquiry, user, body: str) -> InquiryMessage:
     if side is None:
         raise ResourceError(_l("Only the two units can write in this conversation."))
     unit = user.colleague.unit
+    acting.require_writable(unit, user)
     message = _add_message(inquiry, user, unit, body)
     old = inquiry.status
     inquiry.status = INQUIRY_ANSWERED if side == "owner" else INQUIRY_OPEN
@@ -114,8 +116,11 @@ def reply(inquiry: Inquiry, user, body: str) -> InquiryMessage:
     return message
 
 
-def close_inquiry(inquiry: Inquiry) -> None:
-    """Close a conversation (either side may)."""
+def close_inquiry(inquiry: Inquiry, user) -> None:
+    """Close a conversation (either side may, while its unit is active)."""
+    if inquiry.side_of(user) is None:
+        raise ResourceError(_l("Only the two units can write in this conversation."))
+    acting.require_writable(user.colleague.unit, user)
     if inquiry.status == INQUIRY_CLOSED:
         raise ResourceError(_l("This conversation is closed."))
     old = inquiry.status

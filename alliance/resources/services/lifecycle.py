@@ -1,4 +1,8 @@
-"""The life of a resource: create, edit, publish, close, extend, images, expiry."""
+"""The life of a resource: create, edit, publish, close, extend, images, expiry.
+
+Only the owner unit's people call the owner actions, so each refuses a unit that is not active
+(alliance.members.acting.require_writable); the secretariat moderates through hide and unhide.
+"""
 
 from datetime import date
 
@@ -8,6 +12,7 @@ from sqlalchemy import select
 from alliance import audit
 from alliance.database import utcnow
 from alliance.extensions import db
+from alliance.members import acting
 from alliance.members.models import MemberUnit
 from alliance.resources.models import (
     CLOSE_REASONS,
@@ -58,6 +63,7 @@ def _check_dates(data: dict) -> None:
 
 def create_resource(unit: MemberUnit, user, data: dict, publish: bool, today: date) -> Resource:
     """Create a resource for the unit, as a draft or published at once."""
+    acting.require_writable(unit, user)
     _check_dates(data)
     resource = Resource(unit=unit, created_by=user, status=DRAFT)
     for field in EDITABLE_FIELDS:
@@ -71,6 +77,7 @@ def create_resource(unit: MemberUnit, user, data: dict, publish: bool, today: da
 
 def update_resource(resource: Resource, data: dict) -> dict:
     """Change the owner-editable fields; record what changed."""
+    acting.require_writable(resource.unit)
     _check_dates(data)
     old = _snapshot(resource)
     for field in EDITABLE_FIELDS:
@@ -89,6 +96,7 @@ def update_resource(resource: Resource, data: dict) -> dict:
 
 def publish_resource(resource: Resource, today: date) -> None:
     """Publish a draft (or reopen a closed or expired resource) that is still available."""
+    acting.require_writable(resource.unit)
     if not resource.may_publish():
         raise ResourceError(_l("This listing is already published."))
     if resource.available_until is not None and resource.available_until < today:
@@ -107,6 +115,7 @@ def publish_resource(resource: Resource, today: date) -> None:
 
 def close_resource(resource: Resource, reason: str) -> None:
     """Close a resource as fulfilled or withdrawn."""
+    acting.require_writable(resource.unit)
     if reason not in CLOSE_REASONS:
         raise ResourceError(_l("Choose why the listing closes."))
     if not resource.may_close():
@@ -125,6 +134,7 @@ def close_resource(resource: Resource, reason: str) -> None:
 
 def extend_resource(resource: Resource, until: date, today: date) -> None:
     """Move the expiry date later; an expired resource is published again."""
+    acting.require_writable(resource.unit)
     if until < today:
         raise ResourceError(_l("The new end date must be today or later."))
     if resource.available_from and until < resource.available_from:
@@ -145,6 +155,7 @@ def extend_resource(resource: Resource, until: date, today: date) -> None:
 
 def add_image(resource: Resource, stream) -> ResourceImage:
     """Check, re-encode and store an uploaded image (at most MAX_IMAGES per resource)."""
+    acting.require_writable(resource.unit)
     if len(resource.images) >= MAX_IMAGES:
         raise ResourceError(_l("A listing has at most %(n)d images.", n=MAX_IMAGES))
     processed = process_image(stream, fit=IMAGE_FIT)  # raises ImageRejected
@@ -169,6 +180,7 @@ def add_image(resource: Resource, stream) -> ResourceImage:
 
 def remove_image(resource: Resource, image: ResourceImage) -> None:
     """Delete one of the resource's images."""
+    acting.require_writable(resource.unit)
     audit.record("resources.listing.image_removed", resource, old={"image_id": image.id})
     resource.images.remove(image)
 

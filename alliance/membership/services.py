@@ -7,7 +7,7 @@ import unicodedata
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -15,6 +15,7 @@ from alliance import audit, mail
 from alliance.auth.models import User
 from alliance.database import utcnow
 from alliance.extensions import db
+from alliance.links import external_url
 from alliance.members import credit_code as cc
 from alliance.members.models import (
     DISTRICTS,
@@ -690,7 +691,7 @@ def invite(unit: MemberUnit, email: str, role: str, actor: User) -> Invitation:
         locale=existing.locale if existing else None,
         unit=unit,
         inviter=actor,
-        link=url_for("membership.accept_invitation", token=token, _external=True),
+        secret_links={"link": external_url("membership.accept_invitation", token=token)},
         days=days,
     )
     return invitation

@@ -92,7 +92,8 @@ def send(
         redacted = {name: str(REDACTED_LINK) for name in secret_links}
         text = render_template(path, **context, **redacted)
         real_text = render_template(path, **context, **secret_links) if secret_links else text
-    subject, _, body = text.strip().partition("\n")
+    # PostgreSQL text cannot hold NUL, and no mail needs it.
+    subject, _, body = text.replace("\x00", "").strip().partition("\n")
     queued = bool(current_app.config.get("MAIL_SERVER"))
     message = OutboxMessage(
         recipient=recipient,
@@ -105,7 +106,8 @@ def send(
         next_attempt_at=now_utc() if queued else None,
     )
     if queued and secret_links:
-        message.sealed_body = crypto.seal(real_text.strip().partition("\n")[2].strip() + "\n")
+        real_body = real_text.replace("\x00", "").strip().partition("\n")[2]
+        message.sealed_body = crypto.seal(real_body.strip() + "\n")
     db.session.add(message)
     log.info("mail %s to %s queued: %s", template, recipient, message.subject)
     if secret_links and not queued and links_on_screen():

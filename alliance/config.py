@@ -128,7 +128,7 @@ class Settings(BaseSettings):
     PUBLIC_NOTICE_DAYS: Count = 90
     IMPORT_MAX_ROWS: Annotated[int, Field(ge=1)] = 5000
 
-    # HTTPS: HSTS, Secure cookies with __Host- names, https URLs in mail (alliance/security.py).
+    # HTTPS: HSTS and Secure cookies with __Host- names (alliance/security.py).
     # Unset, it follows PREFERRED_URL_SCHEME.
     PREFERRED_URL_SCHEME: Literal["http", "https"] = "http"
     HTTPS: bool = False

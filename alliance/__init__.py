@@ -51,7 +51,17 @@ def create_app(config: dict | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
 
-    from alliance import cli, elections, members, membership, models, resources, security  # noqa: F401
+    from alliance import (
+        cli,
+        elections,
+        links,
+        mail,
+        members,
+        membership,
+        models,  # noqa: F401 - every model known before the first query
+        resources,
+        security,
+    )
     from alliance.admin.views import bp as admin_bp
     from alliance.auth.cli import cli as auth_cli
     from alliance.auth.views import bp as auth_bp
@@ -68,6 +78,8 @@ def create_app(config: dict | None = None) -> Flask:
         feature.init_app(app)
     register_error_pages(app)
     register_template_helpers(app)
+    links.init_app(app)
+    mail.init_app(app)
     security.init_app(app)
     # Each feature's commands are an AppGroup in its cli.py, added at flask's top level.
     cli.register_commands(app, cli.cli, auth_cli, elections_cli, resources_cli)

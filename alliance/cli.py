@@ -8,15 +8,19 @@ The commands keep short top-level names (`flask --app alliance backup FILE`, `cr
 
 import os
 import sys
+import time
 
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from alliance.clock import now_utc
 from alliance.extensions import db
 
-cli = AppGroup("site", help="Site-wide commands: backups, the deployment check, demo data.")
+cli = AppGroup(
+    "site", help="Site-wide commands: backups, the deployment check, demo data, sending mail."
+)
 
 
 def register_commands(app: Flask, *groups: AppGroup) -> None:
@@ -137,3 +141,38 @@ def demo_data(if_empty: bool, extra_members: int) -> None:
                 click.echo(f"  {email}: {password}")
     else:
         click.echo("Demo data already present; nothing new created.")
+
+
+@cli.command("send-mail")
+@click.option("--watch", is_flag=True, help="Keep running: deliver, sleep, deliver again.")
+@click.option(
+    "--interval",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Seconds to sleep between rounds with --watch.",
+)
+def send_mail(watch: bool, interval: int) -> None:
+    """Deliver the queued outbox over SMTP (once, for cron; or in a loop with --watch)."""
+    from alliance import mail
+
+    if not current_app.config.get("MAIL_SERVER"):
+        raise click.ClickException("MAIL_SERVER is not set: mail is only stored, nothing to send.")
+    while True:
+        counts = _deliver_due(mail)
+        if any(counts.values()) or not watch:
+            click.echo(", ".join(f"{n} {status}" for status, n in counts.items()) + ".")
+        if not watch:
+            return
+        time.sleep(interval)
+
+
+def _deliver_due(mail) -> dict[str, int]:
+    """Deliver every message due now, one transaction each (its row stays locked meanwhile)."""
+    counts = {mail.SENT: 0, "retrying": 0, mail.FAILED: 0}
+    while (message := mail.claim_next(now_utc())) is not None:
+        mail.deliver(message, now_utc())
+        counts[message.status if message.status != mail.QUEUED else "retrying"] += 1
+        db.session.commit()
+    db.session.rollback()  # end the read-only transaction of the last, empty claim
+    return counts

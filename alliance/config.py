@@ -10,6 +10,7 @@ through `ALLIANCE_<NAME>` and `create_app`).
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import flask
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
@@ -36,6 +37,17 @@ def _rate_limit(value: str) -> str:
 
     parse_many(value)  # ValueError on anything Flask-Limiter could not read
     return value
+
+
+def _base_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.port == 0:
+        raise ValueError("must be an http(s) URL with a host, e.g. https://xmsoa.example.org")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("must hold only a scheme, a host, a port and a path")
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
 
 
 RateLimit = Annotated[str, AfterValidator(_rate_limit)]
@@ -71,7 +83,8 @@ class Settings(BaseSettings):
     # Flask-Limiter: memory by default, Redis when configured.
     RATELIMIT_STORAGE_URI: str = "memory://"
 
-    # Mail: SMTP when MAIL_SERVER is set; the outbox table always keeps a copy.
+    # Mail: the outbox table is the queue; `flask send-mail` delivers it over SMTP when
+    # MAIL_SERVER is set (alliance/mail.py). Without it, mail is only stored.
     MAIL_SERVER: str | None = None
     MAIL_PORT: Annotated[int, Field(ge=1, le=65535)] = 587
     MAIL_USERNAME: str | None = None
@@ -79,6 +92,15 @@ class Settings(BaseSettings):
     MAIL_USE_TLS: bool = True
     MAIL_USE_SSL: bool = False
     MAIL_DEFAULT_SENDER: str = "noreply@xmsoa.example.org"
+    # `send-mail`: tries per message, and the wait before the first retry (doubled each time).
+    MAIL_MAX_ATTEMPTS: Annotated[int, Field(ge=1)] = 6
+    MAIL_RETRY_SECONDS: Annotated[int, Field(ge=1)] = 60
+    # Show a mailed link (reset, invitation, email change) once on screen to whoever asked: a
+    # demo convenience. Unset: on only with debug or testing and no MAIL_SERVER.
+    SHOW_MAIL_LINKS_ON_SCREEN: bool | None = None
+    # Where the site is reached (https://xmsoa.example.org): every link in a mail, feed or QR code
+    # starts with it, never with the Host a request names. Required in production.
+    BASE_URL: Annotated[str | None, AfterValidator(_base_url)] = None
 
     # Public pages as anonymous visitors see them, kept this long (0: off); alliance/page_cache.py.
     PAGE_CACHE_SECONDS: Seconds = 30
@@ -106,7 +128,7 @@ class Settings(BaseSettings):
     PUBLIC_NOTICE_DAYS: Count = 90
     IMPORT_MAX_ROWS: Annotated[int, Field(ge=1)] = 5000
 
-    # HTTPS: HSTS, Secure cookies with __Host- names, https URLs in mail (alliance/security.py).
+    # HTTPS: HSTS and Secure cookies with __Host- names (alliance/security.py).
     # Unset, it follows PREFERRED_URL_SCHEME.
     PREFERRED_URL_SCHEME: Literal["http", "https"] = "http"
     HTTPS: bool = False

@@ -3,9 +3,11 @@
 import os
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask.helpers import get_debug_flag
+from werkzeug.sansio.utils import host_is_trusted
 
 from alliance.config import DEV_SECRET_KEY
 
@@ -93,6 +95,24 @@ def check(app: Flask, workers: int = 1) -> list[Problem]:
         )
     if not cfg.get("TRUSTED_HOSTS"):
         add("trusted_hosts", "TRUSTED_HOSTS is not set: any Host header is accepted.")
+    base_url = cfg.get("BASE_URL")
+    if not base_url:
+        add(
+            "base_url",
+            "BASE_URL is not set: links in mail and feeds have no trusted address "
+            "(set BASE_URL=https://your.host).",
+        )
+    elif cfg.get("TRUSTED_HOSTS") and not host_is_trusted(
+        urlsplit(base_url).hostname, cfg["TRUSTED_HOSTS"]
+    ):
+        add("base_url_host", "The host of BASE_URL is not one of TRUSTED_HOSTS.")
+    elif cfg.get("HTTPS") and not base_url.startswith("https://"):
+        add("base_url_https", "BASE_URL is not https:// although the site runs behind HTTPS.")
+    if cfg.get("SHOW_MAIL_LINKS_ON_SCREEN"):
+        add(
+            "mail_links_on_screen",
+            "SHOW_MAIL_LINKS_ON_SCREEN is on: anyone could read a mailed reset link on screen.",
+        )
     if not cfg.get("WTF_CSRF_ENABLED", True):
         add("csrf", "WTF_CSRF_ENABLED is off.")
     if not cfg.get("MAX_CONTENT_LENGTH"):

@@ -91,3 +91,41 @@ def test_upgrade_downgrade_upgrade(scratch_url):
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_outbox_migration_redacts_stored_token_links(scratch_url):
+    """0012 replaces the live reset, email-change and invitation links kept in stored bodies."""
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "test-only", "SQLALCHEMY_DATABASE_URI": scratch_url}
+    )
+    bodies = {
+        "zh_Hans_CN": "打开链接：\n\nhttp://localhost/reset/abc.DEF-123_x\n\n一小时内有效。\n",
+        "en": "Accept: https://xmsoa.example.org/invitations/tok_EN-1 or "
+        "http://h/account/email/e.mail-token now; see http://h/my/inquiries/5 too.\n",
+    }
+    with app.app_context():
+        try:
+            upgrade(revision="0011_colleagues")
+            with db.engine.begin() as conn:
+                for locale, body in bodies.items():
+                    conn.execute(
+                        sa.text(
+                            "INSERT INTO outbox_messages (created_at, recipient, subject, body,"
+                            " template, locale, status) VALUES (CURRENT_TIMESTAMP, 'a@example.org',"
+                            " 's', :body, 't', :locale, 'stored')"
+                        ),
+                        {"body": body, "locale": locale},
+                    )
+            upgrade()
+            with db.engine.connect() as conn:
+                stored = dict(
+                    conn.execute(sa.text("SELECT locale, body FROM outbox_messages")).all()
+                )
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+    assert stored["zh_Hans_CN"] == "打开链接：\n\n[链接已通过邮件发送，未保存]\n\n一小时内有效。\n"
+    assert stored["en"] == (
+        "Accept: [link sent by mail, not stored] or [link sent by mail, not stored] now; "
+        "see http://h/my/inquiries/5 too.\n"
+    )

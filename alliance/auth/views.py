@@ -38,6 +38,7 @@ from alliance.auth.forms import (
 from alliance.auth.models import User
 from alliance.database import utcnow
 from alliance.extensions import db, limiter, login_manager
+from alliance.links import external_url
 
 bp = Blueprint("auth", __name__)
 
@@ -271,7 +272,7 @@ def forgot_password():
                 "reset_password",
                 locale=user.locale,
                 user=user,
-                link=url_for("auth.reset_password", token=token, _external=True),
+                secret_links={"link": external_url("auth.reset_password", token=token)},
                 minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
             )
             db.session.commit()
@@ -320,7 +321,7 @@ def change_email():
                 "auth/mail/change_email",
                 locale=user.locale,
                 user=user,
-                link=url_for("auth.confirm_email", token=token, _external=True),
+                secret_links={"link": external_url("auth.confirm_email", token=token)},
                 hours=current_app.config["EMAIL_CHANGE_MAX_AGE"] // 3600,
             )
             db.session.commit()

@@ -1,6 +1,5 @@
 """Colleagues: invitations, roles, the last admin rule, the representative."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -13,16 +12,17 @@ from alliance.members.models import ROLE_ADMIN, ROLE_STAFF, Colleague, MemberUni
 from alliance.membership import services
 from alliance.membership.models import Invitation, UnitHistory
 from tests.factories import PASSWORD, make_user
-from tests.membership.conftest import audit_actions, outbox
+from tests.mail_helpers import pending_link
+from tests.membership.conftest import audit_actions
 
 
 def invite(client, unit_id, email="new@example.org", role="staff"):
     return client.post(f"/my/units/{unit_id}/invite", data={"email": email, "role": role})
 
 
-def invitation_link(app, email):
-    body = outbox(app, email)[-1][2]
-    return re.search(r"https?://[^/\s]+(/invitations/\S+)", body).group(1)
+def invitation_link(client, email):
+    """The link the invitation carries, as the demo shows it to the inviting admin."""
+    return pending_link(client, email, "/invitations/")
 
 
 def colleague_id(app, user_id):
@@ -33,7 +33,7 @@ def colleague_id(app, user_id):
 def test_invite_creates_account_through_single_use_link(client, auth, app, world):
     auth.login("admin-a@example.org", PASSWORD)
     assert invite(client, world["unit_a"]).status_code == 302
-    path = invitation_link(app, "new@example.org")
+    path = invitation_link(client, "new@example.org")
     assert "membership.invited" in audit_actions(app)
     with app.app_context():
         stored = db.session.scalar(select(Invitation))
@@ -67,7 +67,7 @@ def test_invite_creates_account_through_single_use_link(client, auth, app, world
 def test_existing_account_without_unit_signs_in_and_joins(client, auth, app, world):
     auth.login("admin-a@example.org", PASSWORD)
     invite(client, world["unit_a"], "outsider@example.org", "admin")
-    path = invitation_link(app, "outsider@example.org")
+    path = invitation_link(client, "outsider@example.org")
     auth.logout()
     assert "请用它登录" in client.get(path).text
     auth.login("outsider@example.org", PASSWORD)
@@ -80,7 +80,7 @@ def test_existing_account_without_unit_signs_in_and_joins(client, auth, app, wor
 def test_wrong_account_cannot_use_an_invitation(client, auth, app, world):
     auth.login("admin-a@example.org", PASSWORD)
     invite(client, world["unit_a"], "someone@example.org")
-    path = invitation_link(app, "someone@example.org")
+    path = invitation_link(client, "someone@example.org")
     auth.logout()
     auth.login("admin-b@example.org", PASSWORD)
     assert client.post(path).status_code == 403
@@ -92,8 +92,8 @@ def test_expired_and_withdrawn_invitations_do_not_work(client, auth, app, world)
     auth.login("admin-a@example.org", PASSWORD)
     invite(client, world["unit_a"], "late@example.org")
     invite(client, world["unit_a"], "withdrawn@example.org")
-    late = invitation_link(app, "late@example.org")
-    withdrawn = invitation_link(app, "withdrawn@example.org")
+    late = invitation_link(client, "late@example.org")
+    withdrawn = invitation_link(client, "withdrawn@example.org")
     with app.app_context():
         inv = db.session.scalar(select(Invitation).where(Invitation.email == "late@example.org"))
         inv.expires_at = clock.now_utc() - timedelta(seconds=1)

@@ -13,6 +13,7 @@ GOOD = {
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
     "TRUSTED_HOSTS": ["xmsoa.example.org"],
+    "BASE_URL": "https://xmsoa.example.org",
     "WTF_CSRF_ENABLED": True,
     "SECRETARIAT_REQUIRES_2FA": True,
 }
@@ -50,9 +51,11 @@ def test_development_config_fails_with_every_problem(make_app):
         MAIL_SERVER=None,
         RATELIMIT_STORAGE_URI="memory://",
         TRUSTED_HOSTS=None,
+        BASE_URL=None,
     )
     assert result.exit_code == 1
     assert {
+        "base_url",
         "debug",
         "secret_key",
         "sqlite_workers",
@@ -76,6 +79,11 @@ def test_development_config_fails_with_every_problem(make_app):
         ({"RATELIMIT_ENABLED": False}, "ratelimit_off"),
         ({"SECRETARIAT_REQUIRES_2FA": False}, "secretariat_2fa"),
         ({"TESTING": True}, "testing"),
+        ({"BASE_URL": None}, "base_url"),
+        ({"TRUSTED_HOSTS": None}, "trusted_hosts"),
+        ({"BASE_URL": "https://evil.example"}, "base_url_host"),
+        ({"BASE_URL": "http://xmsoa.example.org"}, "base_url_https"),
+        ({"SHOW_MAIL_LINKS_ON_SCREEN": True}, "mail_links_on_screen"),
     ],
 )
 def test_each_problem_alone_fails(make_app, overrides, code):

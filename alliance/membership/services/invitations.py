@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from alliance import audit, mail
 from alliance.auth.models import User
 from alliance.clock import now_utc
 from alliance.extensions import db
+from alliance.links import external_url
 from alliance.members import acting
 from alliance.members.models import ROLE_ADMIN, ROLE_STAFF, Colleague, MemberUnit
 from alliance.membership.models import Invitation
@@ -56,7 +57,7 @@ def invite(unit: MemberUnit, email: str, role: str, actor: User) -> Invitation:
         locale=existing.locale if existing else None,
         unit=unit,
         inviter=actor,
-        link=url_for("membership.accept_invitation", token=token, _external=True),
+        secret_links={"link": external_url("membership.accept_invitation", token=token)},
         days=days,
     )
     return invitation

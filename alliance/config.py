@@ -201,8 +201,10 @@ class Config:
 
     # Passwords and sign-in throttling.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
+    # After this many failed sign-ins in a row, each next attempt waits 1 s, 2 s, 4 s … up to
+    # LOGIN_DELAY_MAX_SECONDS (a delay, never a lock); the owner is told by mail once per burst.
     LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCK_MINUTES = 15
+    LOGIN_DELAY_MAX_SECONDS = 300
     RESET_TOKEN_MAX_AGE = 3600
 
     RATELIMIT_HEADERS_ENABLED = True
@@ -226,4 +228,6 @@ class Config:
     )
 
     TWO_FACTOR_PENDING_SECONDS = 300
+    # How long an enrolment's new secret waits (sealed, on the user row) for its first code.
+    TWO_FACTOR_SETUP_SECONDS = 600
     EMAIL_CHANGE_MAX_AGE = 24 * 3600

@@ -65,7 +65,10 @@ class Settings(BaseSettings):
     RESET_RATE_LIMIT: RateLimit = "5 per minute"
     TWO_FACTOR_RATE_LIMIT: RateLimit = "10 per minute"
     INQUIRY_RATE_LIMIT: RateLimit = "10 per hour"
+    # Per signed-in person and unit (units behind one NAT share an address), not per address.
     VOTE_RATE_LIMIT: RateLimit = "10 per minute"
+    # Checking a ballot file recomputes a tally: a few per minute per address.
+    VERIFY_RATE_LIMIT: RateLimit = "10 per minute"
     APPLY_RATE_LIMIT: RateLimit = "10 per hour"
     INVITE_RATE_LIMIT: RateLimit = "30 per hour"
     # Flask-Limiter: memory by default, Redis when configured.
@@ -198,6 +201,8 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(days=1)
 
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    # /elections/verify: larger than the ballot file of any real electorate.
+    VERIFY_MAX_BYTES = 2 * 1024 * 1024
 
     # Passwords and sign-in throttling.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password

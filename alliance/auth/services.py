@@ -155,7 +155,9 @@ def request_password_reset(email: str, link_for: Callable[[str], str]) -> None:
             render_template("mail/reset_password.txt", user=decoy, link=link, minutes=minutes)
         return
     link = link_for(make_reset_token(user))
-    mail.send(user.email, "reset_password", locale=user.locale, user=user, link=link, minutes=minutes)
+    mail.send(
+        user.email, "reset_password", locale=user.locale, user=user, link=link, minutes=minutes
+    )
 
 
 def user_for_reset_token(token: str) -> User | None:

@@ -9,7 +9,12 @@ from urllib.parse import urlsplit
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    URLSafeSerializer,
+    URLSafeTimedSerializer,
+)
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -57,16 +62,18 @@ def _spend_a_hash_check(password: str) -> None:
     check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
 
 
-def authenticate(email: str, password: str) -> User | None:
+def authenticate(email: str, password: str, device: str | None = None) -> User | None:
     """Return the user when the credentials are right and the account may sign in.
 
     Every outcome costs one hash check, so time tells nothing: an unknown address and an
     attempt inside the delay after repeated failures check a dummy hash instead. An attempt
-    inside the delay is not checked (nor counted): the right password works once it has passed.
+    inside the delay is not checked (nor counted): the right password works once it has passed,
+    and at once from a browser the account signed in from before (`device`, the token of
+    `device_token`), so someone guessing cannot keep the owner out.
     """
     now = utcnow()
     user = find_user_by_email(email)
-    if user is None or not user.accepts_attempt(now):
+    if user is None or not (user.accepts_attempt(now) or is_known_device(device, user)):
         _spend_a_hash_check(password)
         return None
     if not user.check_password(password) or not user.active:
@@ -117,6 +124,31 @@ def set_roles(user: User, roles: set[str]) -> None:
         UserRole(role=role) for role in sorted(roles - set(old))
     ]
     audit.record("user.roles_changed", user, old={"roles": old}, new={"roles": sorted(roles)})
+
+
+# Known devices ------------------------------------------------------------
+# A browser that completed a sign-in keeps a signed token naming the account: from it, the
+# delay after repeated failures does not apply (OWASP's "device cookies"), so the owner signs
+# in even while someone elsewhere keeps failing. It only skips the delay, never the password.
+
+
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="sign-in-device")
+
+
+def device_token(user: User) -> str:
+    """Return the token a browser keeps once it has signed in to this account."""
+    return _device_serializer().dumps(user.id)
+
+
+def is_known_device(token: str | None, user: User) -> bool:
+    """Tell whether a browser's token says it signed in to this account before."""
+    if not token or len(token) > 200:
+        return False
+    try:
+        return _device_serializer().loads(token) == user.id
+    except BadSignature:
+        return False
 
 
 # Reset tokens -------------------------------------------------------------

@@ -81,6 +81,22 @@ def start_session(user: User, remember: bool = False) -> None:
         session["lang"] = lang
 
 
+DEVICE_COOKIE = "signed_in_before"
+
+
+def _remember_device(response, user: User):
+    """Mark this browser as one the account signed in from (skips the delay after failures)."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        services.device_token(user),
+        max_age=365 * 24 * 3600,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
 def _next_url(target: str | None = None) -> str:
     target = target if target is not None else request.args.get("next")
     return target if services.is_safe_next(target) else url_for("main.index")
@@ -127,7 +143,8 @@ def login():
         return redirect(_next_url())
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        device = request.cookies.get(DEVICE_COOKIE)
+        user = services.authenticate(form.email.data, form.password.data, device)
         db.session.commit()  # keeps the failure counter even when sign-in fails
         if user is not None and user.totp_enabled:
             # Password right; the session is renewed but nobody is signed in until the code.
@@ -145,7 +162,7 @@ def login():
         if user is not None:
             start_session(user, remember=form.remember.data)
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
-            return redirect(_next_url())
+            return _remember_device(redirect(_next_url()), user)
         # One message for every failure, so it never tells whether an address is registered.
         # One message for every failure (unknown address, wrong password, an attempt inside the
         # delay after repeated failures), so it never tells whether an address is registered.
@@ -178,7 +195,7 @@ def login_verify():
         if ok:
             start_session(user, remember=pending.get("remember", False))
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
-            return redirect(_next_url(pending.get("next")))
+            return _remember_device(redirect(_next_url(pending.get("next"))), user)
         form.form_errors.append(
             _(
                 "The code is not right, or there were too many attempts: wait a moment and "

@@ -59,6 +59,34 @@ def test_owner_signs_in_after_the_delay_while_an_attacker_keeps_failing(app):
         assert user.failed_logins == 0 and user.next_attempt_at is None
 
 
+def test_a_browser_that_signed_in_before_skips_the_delay(app):
+    """An attacker who fails exactly as each delay ends cannot keep the owner out either."""
+    with app.app_context():
+        make_user(email="owner@example.org")
+        db.session.commit()
+    owner, attacker = app.test_client(), app.test_client()
+    with clock.frozen(START - timedelta(days=1)):
+        assert _signed_in(_login(owner, "owner@example.org", PASSWORD))
+    owner.post("/logout")
+    assert owner.get_cookie("signed_in_before").http_only
+    moment = START
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] + 8):
+        with clock.frozen(moment):
+            _login(attacker, "owner@example.org", "a wrong guess!!")
+        with app.app_context():
+            user = db.session.scalar(select(User).where(User.email == "owner@example.org"))
+            moment = user.next_attempt_at or moment
+    with clock.frozen(moment - timedelta(seconds=1)):
+        # A browser without the mark waits; the owner's browser signs in at once.
+        assert not _signed_in(_login(app.test_client(), "owner@example.org", PASSWORD))
+        assert _signed_in(_login(owner, "owner@example.org", PASSWORD))
+    # The mark skips only the delay, never the password, and names one account.
+    other = app.test_client()
+    other.set_cookie("signed_in_before", owner.get_cookie("signed_in_before").value)
+    with clock.frozen(moment - timedelta(seconds=1)):
+        assert not _signed_in(_login(other, "owner@example.org", "a wrong guess!!"))
+
+
 def test_owner_is_told_once_per_burst_of_failures(app):
     with app.app_context():
         make_user(email="owner@example.org", locale="en")

@@ -422,7 +422,19 @@ def _run_corpus(submit: Submit, case: FormCase) -> None:
             field=name,
             must_refuse=True,
         )
-        if response.status_code != 400 and CONTROLS_MESSAGE not in response.text:
+        shown = response.text
+        redirected = response.status_code in (302, 303)
+        if redirected and case.accepted is not None:
+            continue  # `accepted` read the flashed message on the next page: a refusal
+        if redirected and submit._signed_in is not None:
+            # refused with a flashed message on the page it leads to
+            shown = submit._signed_in.get(_strip_host(response.headers["Location"])).text
+            shown = shown if "alert-danger" in shown else ""
+        if (
+            response.status_code != 400
+            and CONTROLS_MESSAGE not in shown
+            and not (redirected and shown)
+        ):
             submit.failures.append(
                 f"{case.name} / {name}=control characters: {response.status_code}, no message"
             )

@@ -77,7 +77,10 @@ class Settings(BaseSettings):
     RESET_RATE_LIMIT: RateLimit = "5 per minute"
     TWO_FACTOR_RATE_LIMIT: RateLimit = "10 per minute"
     INQUIRY_RATE_LIMIT: RateLimit = "10 per hour"
+    # Per signed-in person and unit (units behind one NAT share an address), not per address.
     VOTE_RATE_LIMIT: RateLimit = "10 per minute"
+    # Checking a ballot file recomputes a tally: a few per minute per address.
+    VERIFY_RATE_LIMIT: RateLimit = "10 per minute"
     APPLY_RATE_LIMIT: RateLimit = "10 per hour"
     INVITE_RATE_LIMIT: RateLimit = "30 per hour"
     # Flask-Limiter: memory by default, Redis when configured.
@@ -220,11 +223,15 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(days=1)
 
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    # /elections/verify: larger than the ballot file of any real electorate.
+    VERIFY_MAX_BYTES = 2 * 1024 * 1024
 
     # Passwords and sign-in throttling.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
+    # After this many failed sign-ins in a row, each next attempt waits 1 s, 2 s, 4 s … up to
+    # LOGIN_DELAY_MAX_SECONDS (a delay, never a lock); the owner is told by mail once per burst.
     LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCK_MINUTES = 15
+    LOGIN_DELAY_MAX_SECONDS = 300
     RESET_TOKEN_MAX_AGE = 3600
 
     RATELIMIT_HEADERS_ENABLED = True
@@ -248,4 +255,6 @@ class Config:
     )
 
     TWO_FACTOR_PENDING_SECONDS = 300
+    # How long an enrolment's new secret waits (sealed, on the user row) for its first code.
+    TWO_FACTOR_SETUP_SECONDS = 600
     EMAIL_CHANGE_MAX_AGE = 24 * 3600

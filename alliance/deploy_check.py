@@ -10,8 +10,18 @@ from flask.helpers import get_debug_flag
 from werkzeug.sansio.utils import host_is_trusted
 
 from alliance.config import DEV_SECRET_KEY
+from alliance.crypto import DEV_DATA_KEY
 
-WEAK_SECRETS = {DEV_SECRET_KEY, "secret", "changeme", "change-me", "dev", "development", "test"}
+WEAK_SECRETS = {
+    DEV_SECRET_KEY,
+    DEV_DATA_KEY,
+    "secret",
+    "changeme",
+    "change-me",
+    "dev",
+    "development",
+    "test",
+}
 MIN_SECRET_LENGTH = 32
 MIN_HSTS_SECONDS = 180 * 24 * 3600
 
@@ -45,6 +55,15 @@ def _secret_problem(key) -> str | None:
     return None
 
 
+def _data_key_problem(key, secret_key) -> str | None:
+    if not key:
+        return "DATA_KEY is not set."
+    if key == secret_key:
+        return "DATA_KEY is the same as SECRET_KEY."
+    problem = _secret_problem(key)
+    return problem.replace("SECRET_KEY", "DATA_KEY") if problem else None
+
+
 def check(app: Flask, workers: int = 1) -> list[Problem]:
     """Return every unsafe production setting of the app (an empty list means it looks good)."""
     cfg = app.config
@@ -61,6 +80,13 @@ def check(app: Flask, workers: int = 1) -> list[Problem]:
     if problem:
         add(
             "secret_key", problem + ' Use python -c "import secrets; print(secrets.token_hex(32))".'
+        )
+    problem = _data_key_problem(cfg.get("DATA_KEY"), cfg.get("SECRET_KEY"))
+    if problem:
+        add(
+            "data_key",
+            problem + " DATA_KEY seals secrets at rest (two-factor secrets); keep it apart from "
+            "SECRET_KEY and from database backups.",
         )
     uri = str(cfg.get("SQLALCHEMY_DATABASE_URI") or "")
     if uri.startswith("sqlite") and workers > 1:

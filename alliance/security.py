@@ -1,8 +1,11 @@
 """Response headers, HTTPS cookie names, trusted hosts and the second-factor gate."""
 
+import re
+
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Endpoints a signed-in secretariat user without two-factor sign-in may still reach.
 ENROLMENT_ENDPOINTS = frozenset(
@@ -18,12 +21,48 @@ ENROLMENT_ENDPOINTS = frozenset(
 )
 
 
+# A host name (letters, digits, '-', '_', '.'; at most 253), or an IP literal, and a port.
+_HOST = re.compile(r"(?:[A-Za-z0-9_.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+
+
+def is_valid_host(host: str) -> bool:
+    """Tell whether a Host header is a well-formed host name or address, with an optional port."""
+    return _HOST.fullmatch(host) is not None
+
+
+class HostCheck:
+    """WSGI middleware: a malformed or overlong Host gets a plain 400 before Flask sees it.
+
+    Flask cannot build a URL adapter for such a host, so nothing (not even the site's error
+    page) could be rendered for it.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        host = environ.get("HTTP_HOST")
+        if host is not None and not is_valid_host(host):
+            body = b"Bad request: malformed Host header.\n"
+            start_response(
+                "400 Bad Request",
+                [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+            )
+            return [body]
+        return self.wsgi_app(environ, start_response)
+
+
 def _is_static(endpoint: str | None) -> bool:
     return bool(endpoint) and (endpoint == "static" or endpoint.endswith(".static"))
 
 
 def init_app(app: Flask) -> None:
     """Apply the HTTPS settings and add the security headers to every response."""
+    # Check the Host the app will use: behind ProxyFix, the one it took from the proxy.
+    if isinstance(app.wsgi_app, ProxyFix):
+        app.wsgi_app.app = HostCheck(app.wsgi_app.app)
+    else:
+        app.wsgi_app = HostCheck(app.wsgi_app)
     if app.config["HTTPS"]:
         # __Host- cookies are only sent over HTTPS, for this host, with path / (no Domain).
         app.config["PREFERRED_URL_SCHEME"] = "https"

@@ -1,4 +1,4 @@
-"""Account commands: `flask --app alliance create-admin EMAIL`."""
+"""Account commands: `flask --app alliance create-admin EMAIL`, `seal-secrets`."""
 
 import sys
 
@@ -6,7 +6,7 @@ import click
 from email_validator import EmailNotValidError, validate_email
 from flask.cli import AppGroup
 
-from alliance.auth import services
+from alliance.auth import services, two_factor
 from alliance.auth.models import SECRETARIAT
 from alliance.extensions import db
 
@@ -39,3 +39,11 @@ def create_admin(email: str, name: str | None, password_stdin: bool) -> None:
     user = services.create_user(email, password, name or email, roles=(SECRETARIAT,))
     db.session.commit()
     click.echo(f"Created secretariat account {user.email}.")
+
+
+@cli.command("seal-secrets")
+def seal_secrets() -> None:
+    """Seal under DATA_KEY every two-factor secret still stored in clear (from before 0012)."""
+    sealed = two_factor.seal_legacy_secrets()
+    db.session.commit()
+    click.echo(f"Sealed {sealed} two-factor secret(s).")

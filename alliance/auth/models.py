@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from alliance import crypto
 from alliance.database import utcnow
 from alliance.extensions import db
 from alliance.permissions import ELECTION_OFFICER, GLOBAL_ROLES, SECRETARIAT  # noqa: F401
@@ -40,13 +41,21 @@ class User(db.Model):
     last_login_at: Mapped[datetime | None]
     # Rotated on logout, password change and deactivation: every copied cookie dies with it.
     session_nonce: Mapped[str] = mapped_column(String(64), default=new_nonce)
+    # Failed sign-ins in a row, and when the next attempt is accepted after too many of them
+    # (a growing delay, never a lock: the owner gets in once it has passed).
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_until: Mapped[datetime | None]
-    # Two-factor sign-in (TOTP): the base32 secret once enrolled, and the last time step used,
-    # so a code cannot be replayed within its window.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    next_attempt_at: Mapped[datetime | None]
+    # Two-factor sign-in (TOTP): the base32 secret once enrolled, sealed under DATA_KEY
+    # (alliance/crypto.py), and the last time step used, so a code cannot be replayed.
+    totp_secret_sealed: Mapped[str | None] = mapped_column(String(255))
+    # Secrets enrolled before 0012 are still in clear here until their next use seals them
+    # (or `flask --app alliance seal-secrets` does).
+    totp_secret_legacy: Mapped[str | None] = mapped_column("totp_secret", String(64))
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # An enrolment under way: the new secret, sealed, until it is confirmed or expires.
+    totp_setup_sealed: Mapped[str | None] = mapped_column(String(255))
+    totp_setup_expires_at: Mapped[datetime | None]
 
     # The user's place in a member unit, if any (declared with alliance.members.models.Colleague).
     colleague: Mapped["Colleague | None"] = relationship(  # noqa: F821
@@ -89,11 +98,16 @@ class User(db.Model):
         self.session_nonce = new_nonce()
 
     # Throttling -----------------------------------------------------------
-    def is_locked(self, now: datetime) -> bool:
-        return self.locked_until is not None and self.locked_until > now
+    def accepts_attempt(self, now: datetime) -> bool:
+        """Tell whether a sign-in attempt is accepted now (not inside the delay after failures)."""
+        return self.next_attempt_at is None or self.next_attempt_at <= now
 
-    def register_failure(self, now: datetime) -> None:
-        """Count a failed sign-in; lock the account after too many in a row.
+    def register_failure(self, now: datetime) -> int:
+        """Count a failed sign-in; past LOGIN_MAX_FAILURES, delay the next attempt; return the count.
+
+        The delay doubles with each further failure (1 s, 2 s, 4 s … up to
+        LOGIN_DELAY_MAX_SECONDS). Attempts inside the delay are not checked and not counted, so
+        someone guessing cannot push the owner's next chance further than the current delay.
 
         The count is incremented in SQL, not read-modify-written in Python: concurrent failed
         attempts in several workers would otherwise overwrite one another's increments and
@@ -107,14 +121,15 @@ class User(db.Model):
             .returning(table.c.failed_logins)
         ).scalar_one()
         set_committed_value(self, "failed_logins", count)
-        if count >= current_app.config["LOGIN_MAX_FAILURES"]:
-            minutes = current_app.config["LOGIN_LOCK_MINUTES"]
-            self.locked_until = now + timedelta(minutes=minutes)
-            self.failed_logins = 0
+        free = current_app.config["LOGIN_MAX_FAILURES"]
+        if count >= free:
+            seconds = min(2 ** min(count - free, 30), current_app.config["LOGIN_DELAY_MAX_SECONDS"])
+            self.next_attempt_at = now + timedelta(seconds=seconds)
+        return count
 
     def register_success(self, now: datetime) -> None:
         self.failed_logins = 0
-        self.locked_until = None
+        self.next_attempt_at = None
         self.last_login_at = now
 
     # Roles ----------------------------------------------------------------
@@ -129,9 +144,48 @@ class User(db.Model):
     def is_election_officer(self) -> bool:
         return self.has_role(ELECTION_OFFICER) or self.is_secretariat
 
+    # Two-factor secrets ---------------------------------------------------
+    @property
+    def totp_secret(self) -> str | None:
+        """The enrolled TOTP secret, unsealed (a legacy one in clear until it is sealed)."""
+        if self.totp_secret_sealed is not None:
+            return crypto.unseal(self.totp_secret_sealed)
+        return self.totp_secret_legacy
+
+    @totp_secret.setter
+    def totp_secret(self, secret: str | None) -> None:
+        self.totp_secret_sealed = None if secret is None else crypto.seal(secret)
+        self.totp_secret_legacy = None
+
+    def seal_legacy_secret(self) -> bool:
+        """Seal a TOTP secret still stored in clear; tell whether there was one."""
+        if self.totp_secret_legacy is None:
+            return False
+        self.totp_secret = self.totp_secret_legacy
+        return True
+
     @property
     def totp_enabled(self) -> bool:
-        return self.totp_secret is not None and self.totp_enabled_at is not None
+        has_secret = self.totp_secret_sealed is not None or self.totp_secret_legacy is not None
+        return has_secret and self.totp_enabled_at is not None
+
+    def pending_totp_secret(self, now: datetime) -> str | None:
+        """The secret of an enrolment under way, unless it has expired."""
+        expires = self.totp_setup_expires_at
+        if self.totp_setup_sealed is None or expires is None or expires <= now:
+            return None
+        try:
+            return crypto.unseal(self.totp_setup_sealed)
+        except crypto.DecryptionError:
+            return None
+
+    def start_totp_setup(self, secret: str, expires_at: datetime) -> None:
+        self.totp_setup_sealed = crypto.seal(secret)
+        self.totp_setup_expires_at = expires_at
+
+    def clear_totp_setup(self) -> None:
+        self.totp_setup_sealed = None
+        self.totp_setup_expires_at = None
 
 
 class UserRole(db.Model):

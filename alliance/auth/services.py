@@ -1,16 +1,24 @@
 """Sign-in, password rules and password-reset tokens."""
 
 import hashlib
+from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    URLSafeSerializer,
+    URLSafeTimedSerializer,
+)
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from alliance import audit
+from alliance import audit, mail
 from alliance.auth.models import User, UserRole, normalize_email
 from alliance.database import utcnow
 from alliance.extensions import db
@@ -44,27 +52,44 @@ def find_user_by_email(email: str) -> User | None:
 
 @cache
 def _dummy_hash(method: str) -> str:
+    if method == "decoy":  # a stand-in hash to fingerprint, never checked
+        return "decoy$" + hashlib.sha256(b"decoy").hexdigest()
     return generate_password_hash("not a real password, only for timing", method=method)
 
 
-def authenticate(email: str, password: str) -> User | None:
+def _spend_a_hash_check(password: str) -> None:
+    """Cost what a real password check costs, for answers that must not be told apart by time."""
+    check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+
+
+def authenticate(email: str, password: str, device: str | None = None) -> User | None:
     """Return the user when the credentials are right and the account may sign in.
 
-    Failed attempts are counted on the user row so the lock holds across workers. Unknown
-    addresses cost a hash check too, so timing does not reveal who is registered.
+    Every outcome costs one hash check, so time tells nothing: an unknown address and an
+    attempt inside the delay after repeated failures check a dummy hash instead. An attempt
+    inside the delay is not checked (nor counted): the right password works once it has passed,
+    and at once from a browser the account signed in from before (`device`, the token of
+    `device_token`), so someone guessing cannot keep the owner out.
     """
     now = utcnow()
     user = find_user_by_email(email)
-    if user is None:
-        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
-        return None
-    if user.is_locked(now):
+    if user is None or not (user.accepts_attempt(now) or is_known_device(device, user)):
+        _spend_a_hash_check(password)
         return None
     if not user.check_password(password) or not user.active:
-        user.register_failure(now)
+        record_failure(user, now)
         return None
     user.register_success(now)
     return user
+
+
+def record_failure(user: User, now: datetime) -> None:
+    """Count a failed sign-in step; when failures start delaying sign-in, tell the owner once."""
+    count = user.register_failure(now)
+    if count == current_app.config["LOGIN_MAX_FAILURES"]:
+        mail.send(
+            user.email, "auth/mail/sign_in_failures", locale=user.locale, user=user, count=count
+        )
 
 
 def create_user(
@@ -101,6 +126,31 @@ def set_roles(user: User, roles: set[str]) -> None:
     audit.record("user.roles_changed", user, old={"roles": old}, new={"roles": sorted(roles)})
 
 
+# Known devices ------------------------------------------------------------
+# A browser that completed a sign-in keeps a signed token naming the account: from it, the
+# delay after repeated failures does not apply (OWASP's "device cookies"), so the owner signs
+# in even while someone elsewhere keeps failing. It only skips the delay, never the password.
+
+
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="sign-in-device")
+
+
+def device_token(user: User) -> str:
+    """Return the token a browser keeps once it has signed in to this account."""
+    return _device_serializer().dumps(user.id)
+
+
+def is_known_device(token: str | None, user: User) -> bool:
+    """Tell whether a browser's token says it signed in to this account before."""
+    if not token or len(token) > 200:
+        return False
+    try:
+        return _device_serializer().loads(token) == user.id
+    except BadSignature:
+        return False
+
+
 # Reset tokens -------------------------------------------------------------
 # A token names the user and a fingerprint of the current password hash: once the password
 # changes the fingerprint no longer matches, so each token works once, and never after expiry.
@@ -117,6 +167,34 @@ def _fingerprint(user: User) -> str:
 def make_reset_token(user: User) -> str:
     """Return a signed, expiring, single-use password-reset token for the user."""
     return _serializer().dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def request_password_reset(email: str, link_for: Callable[[str], str]) -> None:
+    """Mail a reset link when the address belongs to an active account; else do the same work.
+
+    Both paths sign a token and render the mail, so the answer takes the same time whether or
+    not the address is registered; only a real account's mail is kept in the outbox.
+    """
+    user = find_user_by_email(email)
+    minutes = current_app.config["RESET_TOKEN_MAX_AGE"] // 60
+    if user is None or not user.active:
+        decoy = User(
+            id=0, email=email, display_name=email, password_hash=_dummy_hash("decoy"), locale=None
+        )
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+        with force_locale(locale):
+            link = link_for(make_reset_token(decoy))
+            render_template("mail/reset_password.txt", user=decoy, link=link, minutes=minutes)
+        return
+    link = link_for(make_reset_token(user))
+    mail.send(
+        user.email,
+        "reset_password",
+        locale=user.locale,
+        user=user,
+        secret_links={"link": link},
+        minutes=minutes,
+    )
 
 
 def user_for_reset_token(token: str) -> User | None:

@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 import time
+from datetime import timedelta
 
 import pyotp
 import segno
@@ -53,17 +54,38 @@ def matching_step(secret: str, code: str, now: float | None = None) -> int | Non
     return None
 
 
+def pending_secret(user: User, start: bool = False) -> str | None:
+    """Return the secret of the user's enrolment under way; with `start`, begin one if none.
+
+    The secret waits on the user row sealed under DATA_KEY, for TWO_FACTOR_SETUP_SECONDS.
+    """
+    now = utcnow()
+    secret = user.pending_totp_secret(now)
+    if secret is None and start:
+        secret = new_secret()
+        seconds = current_app.config["TWO_FACTOR_SETUP_SECONDS"]
+        user.start_totp_setup(secret, now + timedelta(seconds=seconds))
+    return secret
+
+
 def enable(user: User, secret: str, code: str) -> list[str] | None:
     """Turn two-factor sign-in on when the code matches the new secret; return recovery codes."""
     step = matching_step(secret, code)
     if step is None:
         return None
     user.totp_secret = secret
+    user.clear_totp_setup()
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
     codes = replace_recovery_codes(user)
     audit.record("user.2fa_enabled", user)
     return codes
+
+
+def seal_legacy_secrets() -> int:
+    """Seal every TOTP secret still stored in clear; return how many were."""
+    users = db.session.scalars(select(User).where(User.totp_secret_legacy.is_not(None)))
+    return sum(user.seal_legacy_secret() for user in users)
 
 
 def disable(user: User) -> None:
@@ -106,6 +128,7 @@ def verify(user: User, code: str) -> bool:
     """Check a TOTP code (never the same step twice) or use up a recovery code."""
     if not user.totp_enabled:
         return False
+    user.seal_legacy_secret()  # a secret enrolled before secrets were sealed: seal it now
     step = matching_step(user.totp_secret, code)
     if step is not None:
         # A conditional update: two requests with the same code cannot both pass.

@@ -36,7 +36,7 @@ from alliance.auth.forms import (
     TwoFactorForm,
 )
 from alliance.auth.models import User
-from alliance.database import utcnow
+from alliance.database import commit_or_report, utcnow
 from alliance.extensions import db, limiter, login_manager
 from alliance.links import external_url
 
@@ -80,6 +80,22 @@ def start_session(user: User, remember: bool = False) -> None:
     session["auth_at"] = int(time.time())
     if lang:
         session["lang"] = lang
+
+
+DEVICE_COOKIE = "signed_in_before"
+
+
+def _remember_device(response, user: User):
+    """Mark this browser as one the account signed in from (skips the delay after failures)."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        services.device_token(user),
+        max_age=365 * 24 * 3600,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def _next_url(target: str | None = None) -> str:
@@ -128,7 +144,8 @@ def login():
         return redirect(_next_url())
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        device = request.cookies.get(DEVICE_COOKIE)
+        user = services.authenticate(form.email.data, form.password.data, device)
         db.session.commit()  # keeps the failure counter even when sign-in fails
         if user is not None and user.totp_enabled:
             # Password right; the session is renewed but nobody is signed in until the code.
@@ -146,12 +163,14 @@ def login():
         if user is not None:
             start_session(user, remember=form.remember.data)
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
-            return redirect(_next_url())
+            return _remember_device(redirect(_next_url()), user)
         # One message for every failure, so it never tells whether an address is registered.
+        # One message for every failure (unknown address, wrong password, an attempt inside the
+        # delay after repeated failures), so it never tells whether an address is registered.
         form.form_errors.append(
             _(
-                "The email or password is not right, or sign-in is paused after repeated "
-                "failures. Try again later or reset your password."
+                "The email or password is not right, or there were too many attempts: wait a "
+                "moment and try again, or reset your password."
             )
         )
     return render_template("auth/login.html", form=form)
@@ -168,18 +187,21 @@ def login_verify():
     form = TwoFactorForm()
     if form.validate_on_submit():
         now = utcnow()
-        ok = not user.is_locked(now) and two_factor_service.verify(user, form.code.data)
+        ok = user.accepts_attempt(now) and two_factor_service.verify(user, form.code.data)
         if ok:
             user.register_success(now)
-        else:
-            user.register_failure(now)
+        elif user.accepts_attempt(now):
+            services.record_failure(user, now)
         db.session.commit()
         if ok:
             start_session(user, remember=pending.get("remember", False))
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
-            return redirect(_next_url(pending.get("next")))
+            return _remember_device(redirect(_next_url(pending.get("next"))), user)
         form.form_errors.append(
-            _("The code is not right, or sign-in is paused after repeated failures.")
+            _(
+                "The code is not right, or there were too many attempts: wait a moment and "
+                "try again."
+            )
         )
     return render_template("auth/login_verify.html", form=form)
 
@@ -193,14 +215,15 @@ def reauthenticate():
     form = ReauthenticateForm()
     if form.validate_on_submit():
         now = utcnow()
-        ok = not user.is_locked(now) and user.check_password(form.password.data)
+        accepted = user.accepts_attempt(now)
+        ok = accepted and user.check_password(form.password.data)
         if ok and user.totp_enabled:
             ok = two_factor_service.verify(user, form.code.data or "")
         if ok:
             user.register_success(now)
             session["auth_at"] = int(time.time())
-        else:
-            user.register_failure(now)
+        elif accepted:
+            services.record_failure(user, now)
         db.session.commit()
         if ok:
             return redirect(_next_url())
@@ -264,18 +287,11 @@ def forgot_password():
     """Mail a reset link; answer the same whether or not the address is registered."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = services.find_user_by_email(form.email.data)
-        if user is not None and user.active:
-            token = services.make_reset_token(user)
-            mail.send(
-                user.email,
-                "reset_password",
-                locale=user.locale,
-                user=user,
-                secret_links={"link": external_url("auth.reset_password", token=token)},
-                minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+        with commit_or_report():
+            services.request_password_reset(
+                form.email.data,
+                lambda token: external_url("auth.reset_password", token=token),
             )
-            db.session.commit()
         flash(
             _("If that address belongs to an account, a reset link is on its way to it."),
             "info",
@@ -297,7 +313,7 @@ def reset_password(token: str):
     if form.validate_on_submit():
         user.set_password(form.password.data)
         user.failed_logins = 0
-        user.locked_until = None
+        user.next_attempt_at = None
         audit.record("user.password_reset", user, actor=user)
         db.session.commit()
         flash(_("Your password has been set. Please sign in."), "success")
@@ -373,10 +389,9 @@ def two_factor():
             remaining=two_factor_service.unused_recovery_codes(user),
             form=ConfirmForm(),
         )
-    secret = session.get("totp_setup")
-    if not isinstance(secret, str) or len(secret) != 32:
-        secret = two_factor_service.new_secret()
-        session["totp_setup"] = secret
+    # The new secret waits on the user row, sealed, never in the (signed, readable) cookie.
+    with commit_or_report():
+        secret = two_factor_service.pending_secret(user, start=True)
     uri = two_factor_service.provisioning_uri(user, secret)
     return render_template(
         "auth/two_factor_setup.html",
@@ -393,9 +408,9 @@ def two_factor():
 def two_factor_enable():
     """Turn two-factor sign-in on after checking a code; show the recovery codes once."""
     user = current_user._get_current_object()
-    secret = session.get("totp_setup")
+    secret = two_factor_service.pending_secret(user)
     form = EnableTwoFactorForm()
-    if user.totp_enabled or not isinstance(secret, str):
+    if user.totp_enabled or secret is None:
         return redirect(url_for("auth.two_factor"))
     codes = None
     if form.validate_on_submit():
@@ -413,7 +428,6 @@ def two_factor_enable():
         )
         return page, 422
     db.session.commit()
-    session.pop("totp_setup", None)
     session["auth_at"] = int(time.time())
     return render_template("auth/recovery_codes.html", codes=codes)
 

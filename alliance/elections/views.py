@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -169,9 +170,20 @@ def _choices_from_form() -> dict[str, str]:
     }
 
 
+def _voter_key() -> str:
+    """Count ballot posts per signed-in person and unit, not per address.
+
+    Units voting from behind one NAT or proxy share an address; each person keeps a budget.
+    """
+    if not current_user.is_authenticated:
+        return f"address:{get_remote_address()}"
+    colleague = current_user.colleague
+    return f"unit:{colleague.unit_id if colleague else '-'}:user:{current_user.id}"
+
+
 @bp.route("/elections/<int:election_id>/vote", methods=["GET", "POST"])
 @login_required
-@limiter.limit(lambda: current_app.config["VOTE_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["VOTE_RATE_LIMIT"], methods=["POST"], key_func=_voter_key)
 def vote(election_id: int):
     """Show the ballot, then a confirmation of the choices, then cast it and show the receipt."""
     election = get_election_or_404(election_id)
@@ -236,9 +248,26 @@ def ballots_file(election_id: int):
     )
 
 
+def _verify_limit() -> str:
+    return current_app.config["VERIFY_RATE_LIMIT"]
+
+
 @bp.route("/elections/verify", methods=["GET", "POST"])
+@limiter.limit(_verify_limit, methods=["POST"])
 def verify():
     """Accept a ballot file, recompute its tally and say whether it matches the result."""
+    limit = current_app.config["VERIFY_MAX_BYTES"]
+    if request.method == "POST" and (request.content_length or 0) > limit:
+        # Refused before the file is decoded (what costs time); the site-wide MAX_CONTENT_LENGTH
+        # bounds a body sent without a length.
+        message = _(
+            "The file is larger than %(mb)d MB; a ballot file of a real election is smaller.",
+            mb=limit // (1024 * 1024),
+        )
+        page = render_template(
+            "elections/verify.html", form=VerifyForm(formdata=None), outcome=None, error=message
+        )
+        return page, 413
     form = VerifyForm()
     outcome = None
     if form.validate_on_submit():
@@ -247,7 +276,7 @@ def verify():
             outcome = services.verify_ballot_file(data)
         except (ValueError, UnicodeDecodeError, RecursionError):
             outcome = (False, [_("This is not an election ballot file.")])
-    return render_template("elections/verify.html", form=form, outcome=outcome)
+    return render_template("elections/verify.html", form=form, outcome=outcome, error=None)
 
 
 @bp.route("/elections/<int:election_id>/nominate", methods=["GET", "POST"])

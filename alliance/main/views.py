@@ -5,6 +5,7 @@ import time
 
 from flask import (
     Blueprint,
+    Response,
     current_app,
     redirect,
     render_template,
@@ -12,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.globals import request_ctx
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -80,6 +82,10 @@ def _error_page(code: int, message: str | None = None, retry_after: str | None =
     message = message or ERROR_MESSAGES.get(code, ERROR_MESSAGES[500])()
     if db.session.is_active:
         db.session.rollback()
+    if request_ctx.url_adapter is None:
+        # No URL can be built for this request (e.g. a Host werkzeug refused): the site's page
+        # needs url_for for every link, so answer in plain text.
+        return Response(f"{code} {message}\n", code, mimetype="text/plain"), code
     return render_template(
         "errors/error.html", code=code, message=message, retry_after=retry_after
     ), code

@@ -10,6 +10,7 @@ from sqlalchemy.orm import load_only, selectinload
 
 from alliance import audit
 from alliance.extensions import db
+from alliance.forms import strip_controls
 from alliance.members import acting, search
 from alliance.members.models import (
     DISTRICTS,
@@ -52,12 +53,12 @@ class DirectoryQuery:
         per_page = args.get("per_page", 20, type=int) or 20
         return cls(
             per_page=min(max(per_page, 1), max_per_page),
-            q=args.get("q", "").strip()[:100],
+            q=strip_controls(args.get("q", "")).strip()[:100],
             org_type=_choice(args.get("type", ""), ORG_TYPES),
             tier=_choice(args.get("tier", ""), TIERS),
             district=_choice(args.get("district", ""), DISTRICTS),
-            service_line=args.get("service", "").strip()[:40],
-            certification=args.get("cert", "").strip()[:40],
+            service_line=strip_controls(args.get("service", "")).strip()[:40],
+            certification=strip_controls(args.get("cert", "")).strip()[:40],
             founding=args.get("founding") in ("1", "y", "on", "true"),
             sort=_choice(args.get("sort", ""), SORTS) or "name",
             view=_choice(args.get("view", ""), VIEWS) or "list",

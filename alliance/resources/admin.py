@@ -8,6 +8,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from alliance.clock import today_local
 from alliance.database import commit_or_report
 from alliance.extensions import db
+from alliance.forms import strip_controls
 from alliance.members.models import MemberUnit
 from alliance.pagination import paginate
 from alliance.permissions import secretariat_required
@@ -36,7 +37,7 @@ def index():
         query = query.where(Resource.is_hidden.is_(True))
     elif status == "featured":
         query = query.where(Resource.is_featured.is_(True))
-    q = request.args.get("q", "").strip()[:100]
+    q = strip_controls(request.args.get("q", "")).strip()[:100]
     if q:
         query = query.where(
             or_(

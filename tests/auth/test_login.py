@@ -1,8 +1,11 @@
 """Sign-in, sign-out, remember-me, throttling and redirects."""
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import select
 
+from alliance import clock
 from alliance.auth.models import User
 from alliance.extensions import db
 from tests.factories import PASSWORD, make_user
@@ -49,15 +52,18 @@ def test_unknown_email_gets_the_same_message(client, auth, member):
     assert marker in known and marker in unknown
 
 
-def test_account_locks_after_repeated_failures(client, auth, app, member):
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        auth.login("member@example.org", "wrong password here")
-    # Even the right password is refused while locked, with the same message.
-    response = auth.login("member@example.org", PASSWORD)
-    assert response.status_code == 200
-    assert "邮箱或密码不正确" in response.text
-    with app.app_context():
-        assert db.session.get(User, member).locked_until is not None
+def test_repeated_failures_delay_the_next_attempt(client, auth, app, member):
+    with clock.frozen(datetime(2026, 3, 2, 9, 0)) as start:
+        for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+            auth.login("member@example.org", "wrong password here")
+        # Inside the delay even the right password is not checked, with the same message.
+        response = auth.login("member@example.org", PASSWORD)
+        assert response.status_code == 200
+        assert "邮箱或密码不正确" in response.text
+        with app.app_context():
+            assert db.session.get(User, member).next_attempt_at == start + timedelta(seconds=1)
+    with clock.frozen(start + timedelta(seconds=1)):
+        assert auth.login("member@example.org", PASSWORD).status_code == 302
 
 
 def test_inactive_user_cannot_sign_in(client, auth, app):

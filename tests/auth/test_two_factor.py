@@ -2,11 +2,13 @@
 
 import re
 import time
+from datetime import timedelta
 
 import pyotp
 import pytest
 from sqlalchemy import func, select
 
+from alliance import clock
 from alliance.audit import AuditEvent
 from alliance.auth import two_factor
 from alliance.auth.models import SECRETARIAT, RecoveryCode, User
@@ -56,17 +58,23 @@ def test_code_completes_sign_in_and_keeps_next(client, two):
     assert client.get("/account").status_code == 200
 
 
-def test_wrong_code_counts_as_failure_and_locks(client, app, two):
+def test_wrong_code_counts_as_failure_and_delays(client, app, two):
     _login(client)
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        response = client.post("/login/verify", data={"code": "000000"})
-        assert response.status_code == 200
-        assert "验证码不正确" in response.text
-    # Locked now: even the right code is refused.
-    assert client.post("/login/verify", data={"code": code_for()}).status_code == 200
-    assert client.get("/account").status_code == 302
-    with app.app_context():
-        assert db.session.get(User, two).locked_until is not None
+    with clock.frozen(utcnow()) as start:
+        for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+            response = client.post("/login/verify", data={"code": "000000"})
+            assert response.status_code == 200
+            assert "验证码不正确" in response.text
+        # Inside the delay: even the right code is refused, and the refusal is not counted.
+        assert client.post("/login/verify", data={"code": code_for()}).status_code == 200
+        assert client.get("/account").status_code == 302
+        with app.app_context():
+            user = db.session.get(User, two)
+            assert user.next_attempt_at == start + timedelta(seconds=1)
+            assert user.failed_logins == app.config["LOGIN_MAX_FAILURES"]
+    with clock.frozen(start + timedelta(seconds=1)):
+        assert client.post("/login/verify", data={"code": code_for()}).status_code == 302
+    assert client.get("/account").status_code == 200
 
 
 def test_code_cannot_be_replayed(app, two):
@@ -174,7 +182,7 @@ def test_secretariat_must_enrol_before_anything_else(make_app):
     assert client.get("/admin/").status_code == 200
     client.post("/account/2fa/disable")
     with app.app_context():
-        assert db.session.scalar(select(User.totp_secret)) == SECRET
+        assert db.session.scalar(select(User)).totp_secret == SECRET
 
 
 def test_enrolled_secretariat_signs_in_with_code(make_app):

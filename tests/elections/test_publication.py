@@ -391,3 +391,41 @@ def test_verify_refuses_deeply_nested_json_with_a_message(client):
     )
     assert response.status_code == 200
     assert "alert-danger" in response.text
+
+
+def test_verify_refuses_a_file_over_2_mb_with_a_message_on_the_page(client, app):
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage, MultiDict
+    from werkzeug.test import encode_multipart
+
+    big = b" " * (app.config["VERIFY_MAX_BYTES"] + 1)
+    # Encoded in memory: the test client would spool a big body to a file it never closes.
+    boundary, body = encode_multipart(
+        MultiDict({"file": FileStorage(BytesIO(big), filename="ballots.json")})
+    )
+    response = client.post(
+        "/elections/verify",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 413
+    assert 'id="verdict"' in response.text and "2 MB" in response.text
+    assert 'type="file"' in response.text  # the same page, ready for another file
+
+
+def test_verify_is_rate_limited_per_address(make_app):
+    from io import BytesIO
+
+    app = make_app(RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    codes = [
+        client.post(
+            "/elections/verify",
+            data={"file": (BytesIO(b"{}"), "ballots.json")},
+            content_type="multipart/form-data",
+        ).status_code
+        for _ in range(3)
+    ]
+    assert codes == [200, 200, 429]
+    assert client.get("/elections/verify").status_code == 200  # reading the page is not limited

@@ -391,3 +391,21 @@ def test_a_new_config_hash_is_never_served_from_the_cache(app, client, auth, rea
         election = db.session.get(Election, ready["election"])
         cached = services.frozen(election).config
         assert sha256_of(cached) == election.config_hash
+
+
+def test_vote_rate_limit_is_per_person_not_per_address(make_app):
+    """Two units' representatives behind one address (a NAT) each get their own budget."""
+    app = make_app(RATELIMIT_ENABLED=True, VOTE_RATE_LIMIT="2 per minute")
+    with app.app_context():
+        units = make_voters(2)
+        election = open_election(units, seats=1, candidates=1)
+        eid, emails = election.id, [u.representative.email for u in units]
+        db.session.commit()
+    for email in emails:
+        client = app.test_client()  # every client comes from 127.0.0.1
+        client.post("/login", data={"email": email, "password": PASSWORD})
+        codes = [
+            client.post(f"/elections/{eid}/vote", data={"step": "review"}).status_code
+            for _ in range(3)
+        ]
+        assert codes == [200, 200, 429], email

@@ -8,6 +8,7 @@ GOOD = {
     "TESTING": False,
     "DEBUG": False,
     "SECRET_KEY": secrets.token_hex(32),
+    "DATA_KEY": secrets.token_hex(32),
     "HTTPS": True,
     "MAIL_SERVER": "smtp.example.org",
     "RATELIMIT_ENABLED": True,
@@ -52,10 +53,12 @@ def test_development_config_fails_with_every_problem(make_app):
         RATELIMIT_STORAGE_URI="memory://",
         TRUSTED_HOSTS=None,
         BASE_URL=None,
+        DATA_KEY=None,
     )
     assert result.exit_code == 1
     assert {
         "base_url",
+        "data_key",
         "debug",
         "secret_key",
         "sqlite_workers",
@@ -72,6 +75,10 @@ def test_development_config_fails_with_every_problem(make_app):
     [
         ({"SECRET_KEY": "short-but-not-default"}, "secret_key"),
         ({"SECRET_KEY": "ab" * 40}, "secret_key"),
+        ({"DATA_KEY": None}, "data_key"),
+        ({"DATA_KEY": GOOD["SECRET_KEY"]}, "data_key"),
+        ({"DATA_KEY": "dev-only-insecure-data-key"}, "data_key"),
+        ({"DATA_KEY": "short"}, "data_key"),
         ({"SESSION_COOKIE_SAMESITE": None}, "cookie_samesite"),
         ({"HSTS_SECONDS": 60}, "hsts"),
         ({"MAX_CONTENT_LENGTH": None}, "max_content_length"),

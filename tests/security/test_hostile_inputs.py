@@ -30,6 +30,7 @@ from markupsafe import escape
 from sqlalchemy.engine import make_url
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
+from wtforms.fields import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from alliance import create_app
@@ -342,6 +343,29 @@ def _limits(case: FormCase, fields) -> dict[str, int]:
     return limits
 
 
+# A single line refuses every control character; a text area keeps line breaks and tabs only.
+SINGLE_LINE_CONTROLS = "王小明\r\nBcc: victim@example.org\x1b\x85"
+MULTI_LINE_CONTROLS = "第一行\r\n第二行\x0b\x1b[31m\x7f"
+CONTROLS_MESSAGE = "控制字符"
+
+
+def _control_payloads(case: FormCase, fields) -> dict[str, str]:
+    """Each text field of the form and the control characters it must refuse."""
+    if case.form_class is None:
+        return {}
+    payloads = {}
+    for name in fields:
+        unbound = getattr(case.form_class, name.removeprefix(case.prefix), None)
+        kind = getattr(unbound, "field_class", None)
+        if kind is None or not issubclass(kind, StringField):
+            continue
+        if issubclass(kind, TextAreaField):
+            payloads[name] = MULTI_LINE_CONTROLS
+        elif not issubclass(kind, PasswordField | HiddenField):
+            payloads[name] = SINGLE_LINE_CONTROLS
+    return payloads
+
+
 # ---------------------------------------------------------------- one submission
 
 
@@ -501,6 +525,31 @@ def _run_corpus(submit: Submit, case: FormCase) -> None:
             submit(f"{name} duplicated", data, payload=PAYLOADS[0], stored_as_sent=False)
         if name in full:
             submit(f"{name}[] array", {**submit.fields, f"{name}[]": "x"})
+    # Control characters: one payload per text field, refused with a 400 or a form message.
+    for name, payload in _control_payloads(case, fields).items():
+        response = submit(
+            f"{name}=control characters",
+            _with(submit.fields, name, payload),
+            payload=payload,
+            field=name,
+            must_refuse=True,
+        )
+        shown = response.text
+        redirected = response.status_code in (302, 303)
+        if redirected and case.accepted is not None:
+            continue  # `accepted` read the flashed message on the next page: a refusal
+        if redirected and submit._signed_in is not None:
+            # refused with a flashed message on the page it leads to
+            shown = submit._signed_in.get(_strip_host(response.headers["Location"])).text
+            shown = shown if "alert-danger" in shown else ""
+        if (
+            response.status_code != 400
+            and CONTROLS_MESSAGE not in shown
+            and not (redirected and shown)
+        ):
+            submit.failures.append(
+                f"{case.name} / {name}=control characters: {response.status_code}, no message"
+            )
     for name, limit in _limits(case, submit.fields).items():
         submit(f"{name} at limit {limit}", _with(submit.fields, name, "x" * limit))
         submit(
@@ -782,7 +831,11 @@ def test_account_display_name_property(hostile, name):
         "hypothesis",
         {"display_name": name},
         payload=name,
-        must_refuse=len(name.strip()) == 0 or len(name) > 100 or "\x00" in name,
+        must_refuse=(
+            len(name.strip()) == 0
+            or len(name) > 100
+            or re.search(r"[\x00-\x1f\x7f-\x9f]", name) is not None
+        ),
     )
     assert not submit.failures, submit.failures
 

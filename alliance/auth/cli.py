@@ -43,7 +43,7 @@ def create_admin(email: str, name: str | None, password_stdin: bool) -> None:
 
 @cli.command("seal-secrets")
 def seal_secrets() -> None:
-    """Seal under DATA_KEY every two-factor secret still stored in clear (from before 0012)."""
+    """Seal under DATA_KEY every two-factor secret still stored in clear (from before 0013)."""
     sealed = two_factor.seal_legacy_secrets()
     db.session.commit()
     click.echo(f"Sealed {sealed} two-factor secret(s).")

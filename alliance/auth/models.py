@@ -48,7 +48,7 @@ class User(db.Model):
     # Two-factor sign-in (TOTP): the base32 secret once enrolled, sealed under DATA_KEY
     # (alliance/crypto.py), and the last time step used, so a code cannot be replayed.
     totp_secret_sealed: Mapped[str | None] = mapped_column(String(255))
-    # Secrets enrolled before 0012 are still in clear here until their next use seals them
+    # Secrets enrolled before 0013 are still in clear here until their next use seals them
     # (or `flask --app alliance seal-secrets` does).
     totp_secret_legacy: Mapped[str | None] = mapped_column("totp_secret", String(64))
     totp_enabled_at: Mapped[datetime | None]

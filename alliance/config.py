@@ -126,6 +126,8 @@ class Settings(BaseSettings):
 
     # Membership (alliance/membership): applications, invitations, public notice, imports.
     INVITATION_MAX_AGE_DAYS: Annotated[int, Field(ge=1)] = 7
+    # How long the link that opens the application form (mailed from /apply) works.
+    APPLY_LINK_MAX_AGE_HOURS: Annotated[int, Field(ge=1)] = 24
     MEMBERSHIP_NOTICE_DAYS: Count = 7
     MEMBERSHIP_TERM_YEARS: Annotated[int, Field(ge=1)] = 2
     PUBLIC_NOTICE_DAYS: Count = 90

@@ -54,8 +54,9 @@ class User(db.Model):
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # An enrolment under way: the new secret, sealed, until it is confirmed or expires.
-    totp_setup_sealed: Mapped[str | None] = mapped_column(String(255))
-    totp_setup_expires_at: Mapped[datetime | None]
+    # A pending enrolment lasts minutes: backups leave it out (alliance/backup).
+    totp_setup_sealed: Mapped[str | None] = mapped_column(String(255), info={"backup": "leave out"})
+    totp_setup_expires_at: Mapped[datetime | None] = mapped_column(info={"backup": "leave out"})
 
     # The user's place in a member unit, if any (declared with alliance.members.models.Colleague).
     colleague: Mapped["Colleague | None"] = relationship(  # noqa: F821

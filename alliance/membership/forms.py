@@ -97,10 +97,7 @@ class ApplicationForm(_UnitFields, BaseForm):
     business_scope = TextAreaField(_l("Business scope"), validators=[Optional(), Length(max=5000)])
     contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=100)])
     contact_phone = StringField(_l("Contact phone"), validators=[DataRequired(), Length(max=40)])
-    # The applicant's account (only when not signed in).
-    account_email = EmailField(
-        _l("Your email (your sign-in)"), validators=[Optional(), Email(), Length(max=254)]
-    )
+    # The applicant's new account (only through a verified link; its address is the link's).
     account_name = StringField(_l("Your name"), validators=[Optional(), Length(max=100)])
     password = new_password_field(_l("Password"))
     confirm = confirm_password_field()
@@ -114,29 +111,27 @@ class ApplicationForm(_UnitFields, BaseForm):
         super().__init__(*args, **kwargs)
         self.with_account = with_account
         if not with_account:
-            for name in ("account_email", "account_name", "password", "confirm"):
+            for name in ("account_name", "password", "confirm"):
                 delattr(self, name)
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
-        if self.with_account:
-            from alliance.auth.services import find_user_by_email
-
-            for field in (self.account_email, self.account_name):
-                if not (field.data or "").strip():
-                    field.errors.append(_l("This field is required."))
-                    ok = False
-            if self.account_email.data and find_user_by_email(self.account_email.data):
-                self.account_email.errors.append(
-                    _l("An account with this email exists; sign in first, then apply.")
-                )
-                ok = False
+        if self.with_account and not (self.account_name.data or "").strip():
+            self.account_name.errors.append(_l("This field is required."))
+            ok = False
         if not self.name_zh.errors and not self.credit_code.errors:
             problems = services.duplicate_problems(self.credit_code.data, self.name_zh.data)
             for field, message in problems.items():
                 getattr(self, field).errors.append(message)
                 ok = False
         return ok
+
+
+class ApplyEmailForm(BaseForm):
+    email = EmailField(
+        _l("Your email (your sign-in)"), validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    submit = SubmitField(_l("Send me the link"))
 
 
 class CertificationEntry(Form):

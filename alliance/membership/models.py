@@ -207,3 +207,23 @@ class ImportPreview(db.Model):
     rows: Mapped[list] = mapped_column(JSON)
     is_valid: Mapped[bool]
     applied_at: Mapped[datetime | None]
+
+
+class EmailVerification(db.Model):
+    """A single-use, expiring link that proves an applicant reads the address (only a hash kept).
+
+    The application form opens only through it, so /apply never says on screen whether an
+    address already has an account: that answer goes to the mailbox.
+    """
+
+    __tablename__ = "membership_email_verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.used_at is None and now < self.expires_at

@@ -11,6 +11,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -35,6 +36,7 @@ from alliance.membership import services
 from alliance.membership.forms import (
     AcceptInvitationForm,
     ApplicationForm,
+    ApplyEmailForm,
     InviteForm,
     ProfileForm,
     RoleForm,
@@ -81,71 +83,108 @@ def _form_error(form, error: ServiceError) -> None:
 # Applying --------------------------------------------------------------------------------
 
 
+UNIT_FIELDS = (
+    "name_zh",
+    "name_en",
+    "credit_code",
+    "org_type",
+    "district",
+    "address",
+    "phone",
+    "email",
+    "website",
+    "intro_zh",
+    "intro_en",
+)
+LICENCE_FIELDS = (
+    "legal_representative",
+    "registered_capital",
+    "established_on",
+    "registered_address",
+    "business_scope",
+    "contact_name",
+    "contact_phone",
+)
+APPLY_CONFLICT = _l(
+    "A unit with this name or credit code, or an account with this email, was registered a moment ago."
+)
+
+
+def _application_data(form: ApplicationForm) -> tuple[dict, dict]:
+    unit_data = {k: getattr(form, k).data for k in UNIT_FIELDS}
+    return unit_data, {k: getattr(form, k).data for k in LICENCE_FIELDS}
+
+
+def _received():
+    flash(_("Your application has been received. We sent you a confirmation by email."), "success")
+    return redirect(url_for("membership.my_unit"))
+
+
+def _visitor_locale() -> str:
+    return "en" if is_english() else "zh_Hans_CN"
+
+
 @bp.route("/apply", methods=["GET", "POST"])
 @limiter.limit(_apply_limit, methods=["POST"])
 def apply():
-    """Apply for membership on behalf of an organisation."""
-    signed_in = current_user.is_authenticated
-    if signed_in and current_user.colleague is not None:
+    """Apply for membership: a visitor first gets a link by mail, a signed-in person applies."""
+    if not current_user.is_authenticated:
+        return _ask_for_link()
+    if current_user.colleague is not None:
         return render_template("membership/apply_blocked.html", unit=current_user.colleague.unit)
-    pending = services.open_application_of(current_user) if signed_in else None
+    pending = services.open_application_of(current_user)
     if pending is not None:
         return render_template("membership/apply_blocked.html", application=pending)
-    form = ApplicationForm(with_account=not signed_in)
+    form = ApplicationForm(with_account=False)
     if form.validate_on_submit():
-        unit_data = {
-            k: getattr(form, k).data
-            for k in (
-                "name_zh",
-                "name_en",
-                "credit_code",
-                "org_type",
-                "district",
-                "address",
-                "phone",
-                "email",
-                "website",
-                "intro_zh",
-                "intro_en",
-            )
-        }
-        licence = {
-            k: getattr(form, k).data
-            for k in (
-                "legal_representative",
-                "registered_capital",
-                "established_on",
-                "registered_address",
-                "business_scope",
-                "contact_name",
-                "contact_phone",
-            )
-        }
-        conflict = _(
-            "A unit with this name or credit code, or an account with this email, was registered a moment ago."
-        )
-        with commit_or_report(conflict=conflict) as outcome:
-            if signed_in:
-                applicant = current_user._get_current_object()
-            else:
-                applicant = auth_services.create_user(
-                    form.account_email.data,
-                    form.password.data,
-                    form.account_name.data,
-                    locale="en" if is_english() else "zh_Hans_CN",
-                )
-            services.submit_application(unit_data, licence, applicant)
-        if not outcome.ok:
-            _form_error(form, outcome.error)
-        else:
-            if not signed_in:
-                start_session(applicant)
-            flash(
-                _("Your application has been received. We sent you a confirmation by email."),
-                "success",
-            )
-            return redirect(url_for("membership.my_unit"))
+        unit_data, licence = _application_data(form)
+        with commit_or_report(conflict=APPLY_CONFLICT) as outcome:
+            services.submit_application(unit_data, licence, current_user._get_current_object())
+        if outcome.ok:
+            return _received()
+        _form_error(form, outcome.error)
     return render_template("membership/apply.html", form=form)
+
+
+def _ask_for_link():
+    """Mail the address a link to the form; answer the same whether or not it is registered."""
+    form = ApplyEmailForm()
+    if form.validate_on_submit():
+        with commit_or_report() as outcome:
+            services.request_application_link(form.email.data, _visitor_locale())
+        if outcome.ok:
+            return render_template("membership/apply_sent.html")
+        form.form_errors.append(outcome.message)
+    return render_template("membership/apply_email.html", form=form)
+
+
+@bp.route("/apply/<token>", methods=["GET", "POST"])
+def apply_form(token: str):
+    """Fill in the application through a mailed link; the account gets the link's address."""
+    verification = services.verification_for_token(token)
+    if verification is None or not verification.is_usable(now_utc()):
+        return render_template("membership/apply_link_invalid.html"), 404
+    if current_user.is_authenticated:
+        return render_template("membership/apply_link_invalid.html", signed_in=True), 403
+    if auth_services.find_user_by_email(verification.email) is not None:
+        return render_template("membership/apply_link_invalid.html", registered=True), 409
+    form = ApplicationForm()
+    if form.validate_on_submit():
+        unit_data, licence = _application_data(form)
+        account = {
+            "display_name": form.account_name.data,
+            "password": form.password.data,
+            "locale": _visitor_locale(),
+        }
+        with commit_or_report(conflict=APPLY_CONFLICT) as outcome:
+            applicant, _application = services.submit_verified_application(
+                verification, unit_data, licence, account
+            )
+        if outcome.ok:
+            start_session(applicant)
+            return _received()
+        _form_error(form, outcome.error)
+    return render_template("membership/apply.html", form=form, verified_email=verification.email)
 
 
 # Self-service ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from alliance.auth.models import SECRETARIAT
 from alliance.extensions import db
 from alliance.members.taxonomy import ensure_default_taxonomy
 from tests.factories import PASSWORD, make_user, valid_credit_code
+from tests.membership.conftest import mailed_links
 
 CODE = valid_credit_code(990001)
 
@@ -36,9 +37,17 @@ def sign_out(page):
 
 
 def test_apply_review_admit_and_edit(page, live_app, tmp_path):
-    # 1. An organisation applies from the home page.
+    # 1. An organisation applies from the home page: first its address, verified by a link ...
     page.goto("/")
     page.get_by_role("link", name="申请入会").first.click()
+    with mailed_links(live_app) as links:
+        page.get_by_label("您的电子邮箱（用于登录）").fill("journey@example.org")
+        page.get_by_role("button", name="发送链接").click()
+        expect(page.get_by_text("我们已向该地址发送了一封邮件")).to_be_visible()
+    (link,) = links
+    # ... then the form that the mailed link opens, for that address.
+    page.goto(link)
+    expect(page.get_by_text("journey@example.org（已验证）")).to_be_visible()
     page.get_by_label("中文名称").fill("厦门示例旅程科技有限公司")
     page.get_by_label("英文名称").fill("Xiamen Example Journey Tech")
     page.get_by_label("统一社会信用代码").fill(CODE)
@@ -46,7 +55,6 @@ def test_apply_review_admit_and_edit(page, live_app, tmp_path):
     page.get_by_label("法定代表人").fill("陈示例")
     page.get_by_label("联系人", exact=True).fill("林示例")
     page.get_by_label("联系电话").fill("0592-5550000")
-    page.get_by_label("您的电子邮箱（用于登录）").fill("journey@example.org")
     page.get_by_label("您的姓名").fill("林示例")
     page.get_by_label("密码", exact=True).fill("journey passphrase 1")
     page.get_by_label("再次输入密码").fill("journey passphrase 1")
@@ -55,6 +63,9 @@ def test_apply_review_admit_and_edit(page, live_app, tmp_path):
     expect(page.get_by_text("已收到您的申请")).to_be_visible()
     expect(page.get_by_text("等待初审")).to_be_visible()
     sign_out(page)
+    # The link worked once (asked outside the page: a 404 would be a console error there).
+    used = page.request.get(link)
+    assert used.status == 404 and "此链接无效、已使用或已过期。" in used.text()
 
     # 2. The secretariat moves it through first review, council approval and admission.
     sign_in(page, "sec@example.org")

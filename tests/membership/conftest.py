@@ -1,6 +1,9 @@
 """Fixtures for membership tests: a secretariat, two units with admins, and an outsider."""
 
+from contextlib import contextmanager
+
 import pytest
+from flask import template_rendered
 from sqlalchemy import select
 
 from alliance.audit import AuditEvent
@@ -49,3 +52,22 @@ def outbox(app, recipient=None):
 def audit_actions(app):
     with app.app_context():
         return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+@contextmanager
+def mailed_links(app, key="verify_url"):
+    """Collect the links (context `key`) of the mails rendered meanwhile, in order.
+
+    Read from the mail's context, not the outbox, which need not keep a live link.
+    """
+    links: list[str] = []
+
+    def record(sender, template, context, **extra):
+        if key in context:
+            links.append(context[key])
+
+    template_rendered.connect(record, app)
+    try:
+        yield links
+    finally:
+        template_rendered.disconnect(record, app)

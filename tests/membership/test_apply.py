@@ -1,10 +1,20 @@
-"""Applying for membership and the secretariat's application queue."""
+"""Applying for membership (an address verified by a mailed link) and the secretariat's queue."""
+
+import hashlib
+import re
+import statistics
+import time
+from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from alliance.auth.models import User
+from alliance.clock import now_utc
 from alliance.extensions import db
 from alliance.members.models import STATUS_ACTIVE, STATUS_APPLICANT, MemberUnit
+from alliance.membership import services
 from alliance.membership.models import (
     APP_ADMITTED,
     APP_NOTICE,
@@ -12,11 +22,16 @@ from alliance.membership.models import (
     APP_REVIEWED,
     APP_SUBMITTED,
     Application,
+    EmailVerification,
 )
-from tests.factories import PASSWORD, valid_credit_code
-from tests.membership.conftest import audit_actions, outbox
+from alliance.membership.services import MembershipError
+from tests.factories import PASSWORD, make_user, valid_credit_code
+from tests.membership.conftest import audit_actions, mailed_links, outbox
 
 CODE = valid_credit_code(777001)
+APPLICANT = "applicant@example.org"
+SENT = "我们已向该地址发送了一封邮件"
+INVALID_LINK = "此链接无效、已使用或已过期"
 
 
 def form_data(**overrides):
@@ -32,7 +47,6 @@ def form_data(**overrides):
         "established_on": "2015-03-01",
         "contact_name": "李四",
         "contact_phone": "0592-1234567",
-        "account_email": "applicant@example.org",
         "account_name": "申请人",
         "password": "a long enough passphrase",
         "confirm": "a long enough passphrase",
@@ -42,14 +56,118 @@ def form_data(**overrides):
     return {k: v for k, v in data.items() if v is not None}
 
 
-def apply(client, **overrides):
-    return client.post("/apply", data=form_data(**overrides))
+def request_link(client, email=APPLICANT) -> str | None:
+    """Ask /apply for a link to the form; return its path (None when no link was mailed)."""
+    with mailed_links(client.application) as links:
+        response = client.post("/apply", data={"email": email})
+    assert response.status_code == 200
+    assert SENT in response.text or "We have sent a message to that address" in response.text
+    return urlsplit(links[-1]).path if links else None
 
 
-def test_apply_page_shows_form(client):
+def apply(client, email=APPLICANT, **overrides):
+    """Apply the way a visitor does: ask for the link, then post the form it opens."""
+    return client.post(request_link(client, email), data=form_data(**overrides))
+
+
+def test_apply_page_asks_for_an_address_first(client):
     response = client.get("/apply")
     assert response.status_code == 200
-    assert "统一社会信用代码" in response.text
+    assert 'name="email"' in response.text
+    assert 'name="name_zh"' not in response.text and 'name="password"' not in response.text
+
+
+def _csrf_client(app):
+    client = app.test_client()
+    page = client.get("/apply").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    return client, token
+
+
+def _masked(text: str) -> str:
+    return re.sub(r'(csrf[-_]token"[^>]*?(?:value|content)=")[^"]+', r"\1…", text)
+
+
+def test_known_and_unknown_addresses_get_the_same_answer(make_app):
+    """The page never tells whether an address has an account: same status, same page."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        make_user(email="known@example.org")
+        db.session.commit()
+    answers = []
+    for email in ("known@example.org", "KNOWN@example.org", "unknown@example.org"):
+        client, token = _csrf_client(app)
+        response = client.post("/apply", data={"email": email, "csrf_token": token})
+        answers.append((response.status_code, _masked(response.text)))
+    assert answers[0][0] == 200 and SENT in answers[0][1]
+    assert answers[0] == answers[1] == answers[2]
+    # each got a mail, and the answer does not echo the address
+    assert all(email not in answers[0][1] for email in ("known@example.org", "unknown@"))
+    assert len(outbox(app, "known@example.org")) == 2
+    assert len(outbox(app, "unknown@example.org")) == 1
+
+
+def test_a_registered_address_is_told_by_mail_without_a_link(client, app, world):
+    with mailed_links(app) as links:
+        response = client.post("/apply", data={"email": "Outsider@Example.org"})
+    assert SENT in response.text and "已有账户" not in response.text
+    assert links == []
+    (to, subject, body, _locale) = outbox(app)[-1]
+    assert to == "outsider@example.org"
+    assert "已有账户" in subject
+    assert "/login" in body and "/reset" in body and "/apply/" not in body
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(EmailVerification)) == 0
+
+
+def test_a_new_address_gets_a_single_use_link_stored_as_a_hash(client, app):
+    path = request_link(client)
+    token = path.rsplit("/", 1)[1]
+    (to, subject, _body, _locale) = outbox(app)[-1]
+    assert to == APPLICANT and "申请" in subject
+    with app.app_context():
+        verification = db.session.scalar(select(EmailVerification))
+        assert verification.email == APPLICANT
+        assert verification.token_hash == hashlib.sha256(token.encode()).hexdigest()
+        assert token not in verification.token_hash
+        hours = app.config["APPLY_LINK_MAX_AGE_HOURS"]
+        assert verification.expires_at - verification.created_at == timedelta(hours=hours)
+    form = client.get(path)
+    assert form.status_code == 200
+    assert 'name="name_zh"' in form.text and APPLICANT in form.text
+    assert 'name="account_email"' not in form.text  # the address is the link's
+
+
+def test_known_and_unknown_addresses_take_the_same_time(client, app, world):
+    """Both do the same work (a token hashed, a mail rendered and stored): within 10 ms.
+
+    Timed in pairs, in alternating order, and compared by the median of the pairs'
+    differences, so that load from elsewhere on the machine hits both sides alike.
+    """
+
+    def timed(email):
+        start = time.perf_counter()
+        assert client.post("/apply", data={"email": email}).status_code == 200
+        return time.perf_counter() - start
+
+    known, unknown = "outsider@example.org", "nobody@example.org"
+    for _ in range(3):  # warm up both paths
+        timed(known), timed(unknown)
+    differences = []
+    for i in range(21):
+        if i % 2:
+            k, u = timed(known), timed(unknown)
+        else:
+            u, k = timed(unknown), timed(known)
+        differences.append(k - u)
+    assert abs(statistics.median(differences)) < 0.010, sorted(differences)
+
+
+def test_a_bad_address_is_refused_on_the_page(client, app):
+    response = client.post("/apply", data={"email": "not-an-address"})
+    assert response.status_code == 200 and SENT not in response.text
+    assert "invalid-feedback" in response.text
+    assert outbox(app) == []
 
 
 def test_anonymous_applies_with_a_new_account(client, app, world):
@@ -61,11 +179,13 @@ def test_anonymous_applies_with_a_new_account(client, app, world):
         assert unit.colleagues == []  # nobody acts for it before admission
         application = db.session.scalar(select(Application))
         assert application.status == APP_SUBMITTED
-        assert application.applicant.email == "applicant@example.org"
+        assert application.applicant.email == APPLICANT
         assert application.legal_representative == "张三"
         assert [s.to_status for s in application.steps] == [APP_SUBMITTED]
-    mails = outbox(app, "applicant@example.org")
-    assert len(mails) == 1 and "厦门示例申请科技有限公司" in mails[0][1]
+        assert db.session.scalar(select(EmailVerification.used_at)) is not None
+    mails = outbox(app, APPLICANT)
+    assert len(mails) == 2  # the link, then the confirmation
+    assert "厦门示例申请科技有限公司" in mails[1][1]
     assert "membership.application_submitted" in audit_actions(app)
     # signed in now, the applicant follows the application on /my/unit
     page = client.get("/my/unit")
@@ -73,11 +193,87 @@ def test_anonymous_applies_with_a_new_account(client, app, world):
     assert "等待初审" in page.text
 
 
+def test_the_link_works_once(client, app, world):
+    path = request_link(client)
+    assert client.post(path, data=form_data()).status_code == 302
+    client.post("/logout")
+    again = client.get(path)
+    assert again.status_code == 404 and INVALID_LINK in again.text
+    twice = client.post(path, data=form_data(credit_code=valid_credit_code(777003)))
+    assert twice.status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Application)) == 1
+
+
+def test_an_expired_link_is_refused(client, app):
+    path = request_link(client)
+    with app.app_context():
+        db.session.execute(
+            update(EmailVerification).values(expires_at=now_utc() - timedelta(seconds=1))
+        )
+        db.session.commit()
+    for response in (client.get(path), client.post(path, data=form_data())):
+        assert response.status_code == 404 and INVALID_LINK in response.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+@pytest.mark.parametrize("token", ["unknown-token", "x" * 101, "a" * 43])
+def test_an_unknown_link_gets_a_clear_page(client, token):
+    for response in (client.get(f"/apply/{token}"), client.post(f"/apply/{token}", data={})):
+        assert response.status_code == 404 and INVALID_LINK in response.text
+
+
+def test_the_link_is_used_once_even_by_racing_submissions(app, world):
+    """The token is used up by a conditional UPDATE: a request holding a stale row loses."""
+    with app.test_request_context():
+        services.request_application_link(APPLICANT)
+        db.session.commit()
+        verification = db.session.scalar(select(EmailVerification))
+        assert verification.is_usable(now_utc())
+        # another request used the link meanwhile: the row this request holds is stale
+        db.session.execute(
+            update(EmailVerification)
+            .values(used_at=now_utc())
+            .execution_options(synchronize_session=False)
+        )
+        assert verification.used_at is None
+        account = {"display_name": "申请人", "password": "a long enough passphrase"}
+        unit_data = {k: v for k, v in form_data().items() if k in ("name_zh", "credit_code")}
+        with pytest.raises(MembershipError):
+            services.submit_verified_application(
+                verification, {**unit_data, "org_type": "enterprise"}, {}, account
+            )
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(User)) == 5
+
+
+def test_signed_in_person_cannot_use_a_link(client, auth, app, world):
+    path = request_link(client)
+    auth.login("outsider@example.org", PASSWORD)
+    for response in (client.get(path), client.post(path, data=form_data())):
+        assert response.status_code == 403 and "已登录" in response.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Application)) == 0
+
+
+def test_an_address_registered_after_the_link_was_sent(client, app):
+    path = request_link(client)
+    with app.app_context():
+        make_user(email=APPLICANT)
+        db.session.commit()
+    for response in (client.get(path), client.post(path, data=form_data())):
+        assert response.status_code == 409 and "请先登录" in response.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Application)) == 0
+        assert db.session.scalar(select(EmailVerification.used_at)) is None
+
+
 def test_signed_in_user_applies_without_account_fields(client, auth, app, world):
     auth.login("outsider@example.org", PASSWORD)
-    response = client.post(
-        "/apply", data=form_data(account_email=None, account_name=None, password=None, confirm=None)
-    )
+    form = client.get("/apply")
+    assert 'name="name_zh"' in form.text and 'name="password"' not in form.text
+    response = client.post("/apply", data=form_data(account_name=None, password=None, confirm=None))
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Application)).applicant.email == "outsider@example.org"
@@ -107,6 +303,7 @@ def test_invalid_credit_code_says_what_is_wrong(client, app, code, message):
     assert message in response.text
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(MemberUnit)) == 0
+        assert db.session.scalar(select(EmailVerification.used_at)) is None  # not used up
 
 
 def test_duplicate_credit_code_and_name_are_named(client, app, world):
@@ -125,19 +322,26 @@ def test_bad_inputs_are_refused_on_the_page(client, app):
     assert "必须接受章程" in apply(client, accept_constitution=None).text
     assert "http://" in apply(client, website="javascript:alert(1)").text
     assert "至少使用 12 个字符" in apply(client, password="short", confirm="short").text
+    assert "必填" in apply(client, account_name=" ").text
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(MemberUnit)) == 0
 
 
-def test_existing_account_email_must_sign_in(client, world):
-    response = apply(client, account_email="outsider@example.org")
-    assert "请先登录" in response.text
+def test_existing_account_email_is_told_by_mail_not_on_screen(client, app, world):
+    response = client.post("/apply", data={"email": "outsider@example.org"})
+    assert "请先登录" not in response.text and "已有账户" not in response.text
+    assert "请先登录" in outbox(app, "outsider@example.org")[-1][2]
 
 
 def test_apply_is_rate_limited(make_app):
     app = make_app(RATELIMIT_ENABLED=True, APPLY_RATE_LIMIT="2 per minute")
     client = app.test_client()
     codes = [client.post("/apply", data={}).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    other = make_app(RATELIMIT_ENABLED=True, APPLY_RATE_LIMIT="2 per minute").test_client()
+    codes = [
+        other.post("/apply", data={"email": f"a{i}@example.org"}).status_code for i in range(3)
+    ]
     assert codes == [200, 200, 429]
 
 
@@ -197,7 +401,7 @@ def test_application_moves_through_every_step_to_admission(client, auth, app, su
         assert unit.is_admin(application.applicant)
         assert unit.representative_id == application.applicant_id
     subjects = [m[1] for m in outbox(app, "applicant@example.org")]
-    assert len(subjects) == 4  # received, reviewed, notice, admitted
+    assert len(subjects) == 5  # the link, received, reviewed, notice, admitted
     assert "已被接纳" in subjects[-1]
     actions = audit_actions(app)
     for step in ("reviewed", "approved", "notice", "admitted"):
@@ -235,9 +439,12 @@ def test_reject_needs_a_reason_and_frees_the_name(client, auth, app, submitted):
 def test_mails_use_the_applicants_language(client, app, world):
     client.post("/language", data={"lang": "en"})
     apply(client)
-    (_to, subject, body, locale) = outbox(app, "applicant@example.org")[0]
-    assert locale == "en"
-    assert "Application received" in subject
+    (link_mail, received) = outbox(app, APPLICANT)
+    assert link_mail[3] == received[3] == "en"
+    assert "Your link to the membership application" in link_mail[1]
+    assert "Application received" in received[1]
+    with app.app_context():
+        assert db.session.scalar(select(User.locale).where(User.email == APPLICANT)) == "en"
 
 
 @pytest.mark.parametrize(

@@ -265,7 +265,7 @@ def build_hostile_world() -> World:
     from alliance.members import services as member_services
     from alliance.members.models import Certification, MemberUnit, ServiceLine
     from alliance.membership import services as membership_services
-    from alliance.membership.models import Invitation
+    from alliance.membership.models import EmailVerification, Invitation
     from alliance.resources import services as resource_services
     from alliance.resources.models import PUBLISHED, Resource
     from tests.factories import make_unit, make_user
@@ -328,7 +328,16 @@ def build_hostile_world() -> World:
         expires_at=utcnow() + timedelta(days=7),
     )
     db.session.add(invitation)
+    apply_token = "h-apply-link-token-0123456789abcdef"
+    db.session.add(
+        EmailVerification(
+            email="h-new-applicant@example.org",
+            token_hash=membership_services.hash_token(apply_token),
+            expires_at=utcnow() + timedelta(days=1),
+        )
+    )
     db.session.flush()
+    objects["h_apply_token"] = apply_token
     objects["h_application"] = application.id
     objects["h_applicant_unit"] = application.unit_id
     objects["h_change_request"] = changing.id  # the request is found by its unit below
@@ -455,7 +464,7 @@ def _execute(app, *statements) -> None:
 def _retire_applicant(app, client, world) -> None:
     """Make an accepted application's unit and account leave the way of the next one."""
     from alliance.members.models import MemberUnit
-    from alliance.membership.models import Application
+    from alliance.membership.models import Application, EmailVerification
 
     with app.app_context():
         keep = world.objects["h_application"]
@@ -470,6 +479,8 @@ def _retire_applicant(app, client, world) -> None:
             unit.credit_code = _code(n)
             user = db.session.get(User, application.applicant_id)
             user.email = user.email_normalized = f"retired-{n}@example.org"
+        # the mailed link was used up by the accepted submission: the next one needs it again
+        db.session.execute(sa.update(EmailVerification).values(used_at=None))
         db.session.commit()
 
 
@@ -793,8 +804,17 @@ def _features() -> list[FormCase]:
         ),
         # Membership: applying, the unit's own pages, the secretariat's queue and unit tools.
         FormCase(
-            "membership: apply",
+            "membership: apply, the address",
             "membership.apply",
+            "anonymous",
+            {"email": "h-someone@example.org"},
+            membership_forms.ApplyEmailForm,
+            # the same answer for every address, a registered one too: "we have sent a message"
+            accepted=lambda r, c: r.status_code == 200 and 'name="email"' not in r.text,
+        ),
+        FormCase(
+            "membership: apply",
+            "membership.apply_form",
             "anonymous",
             {
                 "name_zh": "厦门新申请科技有限公司",
@@ -815,13 +835,13 @@ def _features() -> list[FormCase]:
                 "business_scope": "软件开发",
                 "contact_name": "李四",
                 "contact_phone": "0592-7654321",
-                "account_email": "h-new-applicant@example.org",
                 "account_name": "李四",
                 "password": NEW_PASSWORD,
                 "confirm": NEW_PASSWORD,
                 "accept_constitution": "y",
             },
             membership_forms.ApplicationForm,
+            args=lambda w: {"token": w.objects["h_apply_token"]},
             success="/my/unit",
             full=("name_zh", "credit_code"),
             after_accept=_retire_applicant,

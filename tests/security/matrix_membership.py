@@ -2,7 +2,9 @@
 history, colleagues and invitations, and the secretariat's queue, unit tools and import/export.
 
 Rules (issue 3 and the domain notes):
-- anyone may apply; an invitation link is for the invited address only (here an address without
+- anyone may apply (a visitor is mailed a link to the form first; that link creates a new account,
+  so only an anonymous visitor may use it: every signed-in account is refused); an invitation
+  link is for the invited address only (here an address without
   an account, so only an anonymous visitor may use it: every signed-in account is refused);
 - the unit's colleagues (admin, staff, representative) and the secretariat see its self-service
   profile and its colleagues (also through the former /people addresses, which redirect); its admins and the secretariat edit the profile, invite, change roles,
@@ -13,13 +15,16 @@ Rules (issue 3 and the domain notes):
 """
 
 import io
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from alliance.clock import now_utc
 from alliance.extensions import db
 from alliance.members.models import Colleague
 from alliance.membership import services as membership_services
 from alliance.membership import transfer
+from alliance.membership.models import EmailVerification
 from tests.factories import make_user, valid_credit_code
 from tests.security.access import (
     EVERYONE,
@@ -31,6 +36,7 @@ from tests.security.access import (
 
 OWN_UNIT_OR_SECRETARIAT = OWN_UNIT | {"secretariat"}
 INVITATION_TOKEN = "matrix-invitation-token-0123456789abcdef"
+APPLY_TOKEN = "matrix-apply-link-token-0123456789abcdef"
 
 
 def build(world, people) -> None:
@@ -60,6 +66,14 @@ def build(world, people) -> None:
     # An invitation of the owning unit to an address that has no account yet.
     invitation = membership_services.invite(unit, "invitee@example.org", "staff", admin)
     invitation.token_hash = membership_services.hash_token(INVITATION_TOKEN)
+    # A verified link to the application form, for an address without an account.
+    db.session.add(
+        EmailVerification(
+            email="verified-applicant@example.org",
+            token_hash=membership_services.hash_token(APPLY_TOKEN),
+            expires_at=now_utc() + timedelta(days=1),
+        )
+    )
     # An import preview the secretariat made (the unit's own export: nothing to change).
     preview = transfer.make_preview("units.csv", transfer.export_csv([unit], "en"), secretariat)
     db.session.flush()
@@ -72,6 +86,7 @@ def build(world, people) -> None:
         change_request=change.id,
         invitation=invitation.id,
         invitation_token=INVITATION_TOKEN,
+        apply_token=APPLY_TOKEN,
         import_token=preview.token,
         staff_colleague=colleagues[people["own_unit_staff"].id],
         representative_colleague=colleagues[people["representative"].id],
@@ -94,6 +109,11 @@ ENTRIES = {
     "membership.apply": Access(
         {"GET": EVERYONE, "POST": EVERYONE},
         note="signed-in people of a unit get the 'you already belong to a unit' page",
+    ),
+    "membership.apply_form": Access(
+        {"GET": {"anonymous"}, "POST": {"anonymous"}},
+        args=lambda w: {"token": w.objects["apply_token"]},
+        note="the mailed link creates an account for its address; any signed-in account gets 403",
     ),
     "membership.accept_invitation": Access(
         {"GET": {"anonymous"}, "POST": {"anonymous"}},

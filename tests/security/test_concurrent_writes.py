@@ -4,6 +4,7 @@ Each of 4 client threads signs in as its own user and saves its display name N t
 save updates the user row and appends an audit event); all of them also fail to sign in to
 one shared account M times. Every write must land: 4·N audit events, and the shared
 account's failure counter at 4·M (a read-modify-write counter would lose increments).
+And one mailed application link, submitted by 4 clients at once, is used exactly once.
 """
 
 import http.cookiejar
@@ -16,6 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,8 +25,11 @@ from sqlalchemy import func, select
 
 from alliance.audit import AuditEvent
 from alliance.auth.models import User
+from alliance.clock import now_utc
 from alliance.extensions import db
-from tests.factories import PASSWORD, make_user
+from alliance.membership.models import Application, EmailVerification
+from alliance.membership.services import hash_token
+from tests.factories import PASSWORD, make_user, valid_credit_code
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 4
@@ -166,3 +171,57 @@ def test_concurrent_writers_lose_nothing(app, gunicorn):
         names = db.session.scalars(select(User.display_name).where(User.email.in_(emails))).all()
         assert sorted(names) == sorted(f"写入 {i}-{SAVES - 1}" for i in range(CLIENTS))
         assert db.session.get(User, target).failed_logins == CLIENTS * FAILURES
+
+
+def test_an_application_link_is_used_once_by_concurrent_submissions(app, gunicorn):
+    """4 clients post one link's form at once, each for another unit: one application results."""
+    token = "concurrent-apply-link-0123456789abcdef"
+    with app.app_context():
+        db.session.add(
+            EmailVerification(
+                email="racer@example.org",
+                token_hash=hash_token(token),
+                expires_at=now_utc() + timedelta(hours=1),
+            )
+        )
+        db.session.commit()
+    statuses: list[int] = []
+    lock = threading.Lock()
+    start = threading.Barrier(CLIENTS)
+
+    def work(i: int) -> None:
+        form = {
+            "name_zh": f"厦门并发申请{i}有限公司",
+            "credit_code": valid_credit_code(880000 + i),
+            "org_type": "enterprise",
+            "legal_representative": "张三",
+            "contact_name": "李四",
+            "contact_phone": "0592-1234567",
+            "account_name": f"申请人{i}",
+            "password": "a long enough passphrase",
+            "confirm": "a long enough passphrase",
+            "accept_constitution": "y",
+        }
+        opener = _client()
+        start.wait()
+        code = _post(opener, f"{gunicorn}/apply/{token}", form)
+        with lock:
+            statuses.append(code)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    # One redirect to /my/unit; the others see the link refused (404, or the form's message).
+    assert statuses.count(302) == 1, statuses
+    assert all(code in (200, 302, 404) for code in statuses), statuses
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Application)) == 1
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(User).where(User.email == "racer@example.org")
+            )
+            == 1
+        )
+        assert db.session.scalar(select(EmailVerification.used_at)) is not None

@@ -6,6 +6,7 @@ profile          direct profile fields, service lines, certifications
 change_requests  key-field changes the secretariat decides
 invitations      invite a colleague, accept or withdraw an invitation
 colleagues       roles, removal, the representative
+verification     the applicant's address, verified by a mailed link before the form opens
 discipline       warning, suspension, removal, withdrawal, tier
 labels           the reader's labels for stored codes
 """
@@ -52,6 +53,11 @@ from alliance.membership.services.labels import (
     SOURCE_LABELS,
 )
 from alliance.membership.services.profile import DIRECT_FIELDS, update_profile
+from alliance.membership.services.verification import (
+    request_application_link,
+    submit_verified_application,
+    verification_for_token,
+)
 
 __all__ = [
     "CODED_FIELDS",
@@ -79,12 +85,15 @@ __all__ = [
     "record_history",
     "reject_application",
     "reject_change_request",
+    "request_application_link",
     "remove_colleague",
     "revoke_invitation",
     "set_representative",
     "set_role",
     "set_tier",
     "submit_application",
+    "submit_verified_application",
     "unit_admins",
     "update_profile",
+    "verification_for_token",
 ]

@@ -41,9 +41,11 @@ format: $(STAMP)
 audit: $(STAMP)
 	$(BIN)/python scripts/audit_deps.py $(AUDIT_ARGS)
 
-## Tests run in parallel, one pytest-xdist worker per CPU (PYTEST_WORKERS=0: serially).
+## Tests run in parallel, one pytest-xdist worker per CPU (PYTEST_WORKERS=0: serially); each
+## worker starts one Chromium for the browser journeys it gets. (`--dist loadgroup` would keep
+## them on one worker, but pytest-xdist 3.8 cannot rename pytest 9's test ids, so it groups nothing.)
 PYTEST_WORKERS ?= auto
-PYTEST_DIST    ?= loadgroup
+PYTEST_DIST    ?= load
 
 test: compile-translations lint audit
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) $(PYTEST_ARGS)

@@ -97,6 +97,3 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-            # Under `make test` (pytest-xdist, --dist loadgroup) the journeys run on one worker,
-            # which starts the one Chromium they share.
-            item.add_marker(pytest.mark.xdist_group("browser"))

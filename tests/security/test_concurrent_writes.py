@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 4
 SAVES = 12
 FAILURES = 8
+STARTUP_SECONDS = 180
 
 
 @pytest.fixture
@@ -86,7 +87,9 @@ def gunicorn(database_url, listening_socket):
         pass_fds=(fd,),
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
+    # Four workers each import the app: seconds on a quiet machine, over a minute on a loaded
+    # CI runner (seen at a load of 16 on two cores). The loop ends as soon as one answers.
+    deadline = time.time() + STARTUP_SECONDS
     while True:
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=1) as r:  # noqa: S310
@@ -95,8 +98,8 @@ def gunicorn(database_url, listening_socket):
         except OSError:
             if proc.poll() is not None or time.time() > deadline:
                 proc.kill()
-                out = proc.stdout.read().decode(errors="replace")
-                pytest.fail(f"gunicorn did not start:\n{out[-3000:]}")
+                out, _ = proc.communicate()  # reaps the process and closes its pipe
+                pytest.fail(f"gunicorn did not start:\n{out.decode(errors='replace')[-3000:]}")
             time.sleep(0.2)
     yield base
     proc.terminate()

@@ -58,13 +58,16 @@ def audit_actions(app):
 def mailed_links(app, key="verify_url"):
     """Collect the links (context `key`) of the mails rendered meanwhile, in order.
 
-    Read from the mail's context, not the outbox, which need not keep a live link.
+    Read from the mail's context, not the outbox, which need not keep a live link. A mail with
+    a secret link is rendered twice (stored with the link redacted, delivered with it): only
+    the real link is collected.
     """
     links: list[str] = []
 
     def record(sender, template, context, **extra):
-        if key in context:
-            links.append(context[key])
+        value = context.get(key)
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            links.append(value)
 
     template_rendered.connect(record, app)
     try:
